@@ -1,0 +1,299 @@
+"""Session fixtures shared by every test: the wheel, a static server, the local COS
+server, and one Chromium page where Pyodide has booted with cos_web installed.
+
+A browser test is short:
+
+    def test_thing(harness, cos_vars):
+        assert harness.run("import cos_web; cos_web.__version__") == "0.1.0"
+
+``harness.run(code, **vars)`` runs Python (top-level ``await`` allowed) in the page
+and returns the value of its last expression (JSON; bytes come back as bytes); a
+Python exception in the page raises ``PageError`` carrying the Python traceback.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import http.server
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_playwright_config():
+    spec = importlib.util.spec_from_file_location("cos_web_playwright_config", ROOT / "playwright.config.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+PWCONFIG = _load_playwright_config()
+
+
+class PageError(AssertionError):
+    """Python code run in the page failed; the message is its traceback."""
+
+
+# --------------------------------------------------------------------------- wheel
+
+
+def build_wheel(out_dir: Path = ROOT / "build" / "wheel") -> Path:
+    """Build the cos_web wheel from the working tree (no network, no isolation)."""
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(out_dir)],
+        check=True,
+        cwd=ROOT,
+    )
+    shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)
+    (wheel,) = out_dir.glob("cos_web-*.whl")
+    return wheel
+
+
+@pytest.fixture(scope="session")
+def wheel_path() -> Path:
+    return build_wheel()
+
+
+# --------------------------------------------------------------------------- static server
+
+
+class _StaticHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".mjs": "text/javascript",
+        ".js": "text/javascript",
+        ".wasm": "application/wasm",
+        ".whl": "application/zip",
+        ".py": "text/plain; charset=utf-8",
+        ".json": "application/json",
+    }
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+
+def start_static_server(directory: Path = ROOT, port: int = 0) -> http.server.ThreadingHTTPServer:
+    """Serve ``directory`` on 127.0.0.1 in a daemon thread (Pyodide, pages, the wheel)."""
+    handler = functools.partial(_StaticHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def static_url() -> str:
+    server = start_static_server()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+# --------------------------------------------------------------------------- local COS server
+
+
+@dataclass
+class CosServer:
+    """A local COS server running as a subprocess (``python -m cos_web.server``)."""
+
+    data_dir: Path
+    bucket: str = PWCONFIG.BUCKET
+    region: str = PWCONFIG.REGION
+    secret_id: str = PWCONFIG.SECRET_ID
+    secret_key: str = PWCONFIG.SECRET_KEY
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    extra_args: list[str] = field(default_factory=list)
+
+    def start(self) -> "CosServer":
+        cmd = [
+            sys.executable, "-m", "cos_web.server",
+            "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir),
+            "--secret-id", self.secret_id, "--secret-key", self.secret_key,
+            "--bucket", self.bucket, "--quiet", *self.extra_args,
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"cos_web.server exited with {self.proc.wait()} before listening")
+            if line.startswith("listening on http://"):
+                self.port = int(line.strip().rsplit(":", 1)[1])
+                return self
+        raise RuntimeError("cos_web.server did not print 'listening on' within 30 s")
+
+    def stop(self, kill: bool = False) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill() if kill else self.proc.terminate()
+            self.proc.wait(timeout=15)
+
+    @property
+    def domain(self) -> str:
+        """The SDK ``Domain`` option reaching this server from Chromium."""
+        return PWCONFIG.cos_domain(self.port)
+
+    @property
+    def bucket_url(self) -> str:
+        return f"http://{self.bucket}.cos.{self.region}.localhost:{self.port}"
+
+    @property
+    def vars(self) -> dict[str, Any]:
+        """Names handed to page code by ``harness.run(code, **cos_server.vars)``."""
+        return {
+            "SECRET_ID": self.secret_id,
+            "SECRET_KEY": self.secret_key,
+            "BUCKET": self.bucket,
+            "REGION": self.region,
+            "DOMAIN": self.domain,
+            "COS_PORT": self.port,
+        }
+
+
+@pytest.fixture(scope="session")
+def cos_server(tmp_path_factory) -> CosServer:
+    server = CosServer(data_dir=tmp_path_factory.mktemp("cos-data")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def cos_vars(cos_server) -> dict[str, Any]:
+    return cos_server.vars
+
+
+# --------------------------------------------------------------------------- browser
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$bytes"}:
+            return base64.b64decode(value["$bytes"])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+class Harness:
+    """One booted page: run Python or JavaScript in it, hand it files from disk."""
+
+    def __init__(self, page, base_url: str, wheel_url: str, path: str = "/tests/browser/harness.html") -> None:
+        self.page = page
+        self.base_url = base_url
+        self.console: list[str] = []
+        page.on("console", lambda msg: self.console.append(f"[{msg.type}] {msg.text}"))
+        page.on("pageerror", lambda err: self.console.append(f"[pageerror] {err}"))
+        self.url = f"{base_url}{path}?wheel={wheel_url}"
+        self.reload()
+
+    def reload(self) -> None:
+        """(Re)load the page and wait for Pyodide and cos_web; a fresh interpreter."""
+        self.page.goto(self.url)
+        try:
+            self.page.wait_for_function("!!(globalThis.harnessError || globalThis.runPy)", timeout=PWCONFIG.BOOT_TIMEOUT_MS)
+        except Exception as exc:  # pragma: no cover - shown only when boot breaks
+            raise PageError(f"harness did not boot: {exc}\n" + "\n".join(self.console[-30:])) from exc
+        error = self.page.evaluate("globalThis.harnessError || null")
+        if error:
+            raise PageError(f"harness failed to boot: {error}\n" + "\n".join(self.console[-30:]))
+
+    def run(self, code: str, timeout: float | None = None, **variables: Any) -> Any:
+        """Run Python in the page; return its last expression's value."""
+        ms = timeout * 1000 if timeout else PWCONFIG.ACTION_TIMEOUT_MS
+        raw = self.page.evaluate(
+            """([src, vars, ms]) => Promise.race([runPy(src, vars), new Promise((_, reject) =>
+                 setTimeout(() => reject(new Error(`page code still running after ${ms} ms`)), ms))])""",
+            [code, json.dumps(variables), ms],
+        )
+        result = json.loads(raw)
+        if not result["ok"]:
+            raise PageError("Python in the page raised:\n" + result["error"])
+        return _decode(result["value"])
+
+    def js(self, expression: str, arg: Any = None) -> Any:
+        """Evaluate JavaScript in the page (a function expression gets ``arg``)."""
+        return self.page.evaluate(expression, arg)
+
+    def add_file(self, path: str | os.PathLike, name: str | None = None) -> str:
+        """Put a file-backed ``File`` from disk into the Map ``globalThis.testFiles`` (``js.testFiles.get(name)`` in Python), as a user's pick would."""
+        name = name or Path(path).name
+        input_id = f"file-input-{abs(hash(name))}"
+        self.page.evaluate(
+            """(id) => { if (!document.getElementById(id)) { const i = document.createElement('input');
+                 i.type = 'file'; i.id = id; document.getElementById('files').appendChild(i); } }""",
+            input_id,
+        )
+        self.page.set_input_files(f"#{input_id}", str(path))
+        self.page.evaluate(
+            "([id, name]) => { (globalThis.testFiles ||= new Map()).set(name, document.getElementById(id).files[0]); }",
+            [input_id, name],
+        )
+        return name
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(**PWCONFIG.launch_options())
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def new_harness(browser, static_url, wheel_path):
+    """Factory for extra booted pages (a second tab, a reload test); closed at session end."""
+    contexts = []
+    wheel_url = f"/{wheel_path.relative_to(ROOT).as_posix()}"
+
+    def make(path: str = "/tests/browser/harness.html") -> Harness:
+        context = browser.new_context()
+        context.set_default_timeout(PWCONFIG.ACTION_TIMEOUT_MS)
+        contexts.append(context)
+        return Harness(context.new_page(), static_url, wheel_url, path)
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def harness(new_harness) -> Harness:
+    """The session's one page with Pyodide booted and cos_web installed."""
+    return new_harness()
+
+
+@pytest.fixture(scope="session")
+def tmp_session_dir() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="cos-web-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
