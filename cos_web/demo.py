@@ -1,0 +1,405 @@
+"""The demo web server: the upload pages, the wheel, Pyodide and PyScript, and the signing endpoint.
+
+CPython only (aiohttp, from the ``server`` extra); nothing imports it from ``cos_web``.
+``scripts/demo.py`` starts it beside the local COS server. Routes:
+
+    GET  /                      redirect to /static/index.html
+    GET  /static/...            static/ (the pages)
+    GET  /wheel/...             the built cos_web wheel(s)
+    GET  /pyodide/...           build/pyodide (micropip-patched) when prepared, else node_modules/pyodide
+    GET  /pyscript/...          node_modules/@pyscript/core/dist
+    GET  /pyscript.json         PyScript config installing the wheel (``packages`` or ``files``)
+    GET  /api/config            bucket, region, Domain for the page (never a key)
+    POST /api/authorization     {Method, Key, Query, Headers, Bucket, Region} -> {Authorization, XCosSecurityToken?}
+    GET  /api/sts               temporary keys {SecretId, SecretKey, XCosSecurityToken, ExpiredTime, StartTime}
+
+The signing endpoint is the server side of the SDK's ``getAuthorization`` (the
+``auth.php`` of the JS SDK's documentation): the page asks, the server signs
+with the key it holds, and the secret key never leaves it. It signs only for the
+configured bucket, with the bucket's Host inside the signature (so a signature
+cannot be replayed against another bucket of the same account), and refuses
+bucket-level writes (deleting the bucket, changing its ACL or CORS) and ACL changes.
+
+``/api/sts`` answers only when a temporary-credential issuer is configured
+(the local COS server's, in the demo); against real COS it answers 501, since
+minting real temporary keys needs Tencent Cloud's STS service.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .auth import build_authorization
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Identities of the local COS server when nothing is configured (not secrets: they exist only here).
+LOCAL_SECRET_ID = "AKIDcosweblocaltest000000000000000"
+LOCAL_SECRET_KEY = "coswebLocalTestSecretKey00000000"
+LOCAL_BUCKET = "demo-1250000000"
+LOCAL_REGION = "ap-guangzhou"
+
+SIGNABLE_METHODS = frozenset({"get", "head", "put", "post", "delete", "options"})
+# Sub-resources that change who may read or write; the demo never signs a write of them.
+PROTECTED_SUBRESOURCES = frozenset({"acl", "policy", "cors", "lifecycle", "versioning", "replication", "website", "domain", "tagging"})
+AUTH_EXPIRES = 900  # seconds an Authorization stays valid, as the JS SDK's default
+
+mimetypes.add_type("text/javascript", ".mjs")
+mimetypes.add_type("text/javascript", ".js")
+mimetypes.add_type("application/wasm", ".wasm")
+mimetypes.add_type("application/zip", ".whl")
+mimetypes.add_type("text/css", ".css")
+mimetypes.add_type("application/json", ".json")
+
+
+class SigningRefused(Exception):
+    """The signing endpoint will not sign this request; carries the HTTP status and a reason in words."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """What the demo serves and signs for. ``secret_key`` never appears in a response (nor in repr)."""
+
+    bucket: str
+    region: str
+    secret_id: str
+    secret_key: str = field(repr=False)
+    # Host template of the COS endpoint as the page reaches it; None means real COS (the SDK's default).
+    domain: str | None = None
+    mode: str = "local"  # "local" (the local COS server) or "cos" (real Tencent Cloud COS)
+    prefix: str = "uploads/"
+    root: Path = ROOT
+    # Mints temporary credentials: (duration_seconds) -> {SecretId, SecretKey, XCosSecurityToken, ExpiredTime, StartTime}.
+    sts_issuer: Callable[[int], Mapping[str, Any]] | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, cos_port: int = 9000, **overrides: Any) -> "DemoSettings":
+        """Real COS when COS_SECRET_ID, COS_SECRET_KEY and COS_BUCKET are set; else the local server's defaults.
+
+        Variables: COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, COS_REGION (default ap-guangzhou),
+        COS_DOMAIN (optional host template), COS_PREFIX (widget folder, default ``uploads/``).
+        """
+        env = os.environ if env is None else env
+        real = all(env.get(name) for name in ("COS_SECRET_ID", "COS_SECRET_KEY", "COS_BUCKET"))
+        values: dict[str, Any]
+        if real:
+            values = dict(
+                bucket=env["COS_BUCKET"], region=env.get("COS_REGION") or LOCAL_REGION,
+                secret_id=env["COS_SECRET_ID"], secret_key=env["COS_SECRET_KEY"],
+                domain=env.get("COS_DOMAIN") or None, mode="cos",
+            )  # fmt: skip
+        else:
+            values = dict(
+                bucket=env.get("COS_BUCKET") or LOCAL_BUCKET, region=env.get("COS_REGION") or LOCAL_REGION,
+                secret_id=LOCAL_SECRET_ID, secret_key=LOCAL_SECRET_KEY,
+                domain=f"http://{{Bucket}}.cos.{{Region}}.localhost:{cos_port}", mode="local",
+            )  # fmt: skip
+        if "COS_PREFIX" in env:
+            values["prefix"] = env["COS_PREFIX"]
+        values.update(overrides)
+        return cls(**values)
+
+    # ------------------------------------------------------------------ hosts
+
+    def bucket_hosts(self) -> set[str]:
+        """Host header values that address the configured bucket (lower case)."""
+        names = {"bucket": self.bucket, "region": self.region}
+        hosts = {
+            f"{self.bucket}.cos.{self.region}.myqcloud.com",
+            f"{self.bucket}.cos.{self.region}.tencentcos.cn",
+            f"{self.bucket}.cos.accelerate.myqcloud.com",
+        }
+        if self.domain:
+            template = self.domain.replace("{Bucket}", "{bucket}").replace("{Region}", "{region}")
+            host = template.format(**names).split("://", 1)[-1].split("/", 1)[0]
+            hosts.add(host)
+        return {h.lower() for h in hosts}
+
+    def sign_host(self) -> str:
+        """The Host put into a signature when the page sent none: the one the page's requests carry."""
+        if self.domain:
+            template = self.domain.replace("{Bucket}", "{bucket}").replace("{Region}", "{region}")
+            return template.format(bucket=self.bucket, region=self.region).split("://", 1)[-1].split("/", 1)[0]
+        return f"{self.bucket}.cos.{self.region}.myqcloud.com"
+
+    def public_config(self) -> dict[str, Any]:
+        """What the page may know: where the bucket is, never a key."""
+        return {
+            "Bucket": self.bucket,
+            "Region": self.region,
+            "Domain": self.domain,
+            "Prefix": self.prefix,
+            "Mode": self.mode,
+            "Sts": self.sts_issuer is not None,
+        }
+
+
+# --------------------------------------------------------------------------- signing (pure)
+
+
+def _as_str_dict(value: Any, what: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise SigningRefused(400, "InvalidRequest", f"{what} must be an object")
+    out: dict[str, str] = {}
+    for name, val in value.items():
+        if not isinstance(name, str) or isinstance(val, (dict, list)):
+            raise SigningRefused(400, "InvalidRequest", f"{what} must map names to strings")
+        out[name] = "" if val is None else str(val) if not isinstance(val, bool) else ("true" if val else "false")
+    return out
+
+
+def check_policy(method: str, key: str, query: Mapping[str, str]) -> None:
+    """Refuse what the demo's page never needs: bucket-level writes and permission changes."""
+    subresources = {name.lower() for name in query}
+    if method not in SIGNABLE_METHODS:
+        raise SigningRefused(403, "AccessDenied", f"the signing endpoint does not sign {method.upper()} requests")
+    if method in ("put", "post", "delete") and subresources & PROTECTED_SUBRESOURCES:
+        which = ", ".join(sorted(subresources & PROTECTED_SUBRESOURCES))
+        raise SigningRefused(403, "AccessDenied", f"the signing endpoint does not sign changes to {which}")
+    if not key:
+        # The bucket itself: list it (GET), check it (HEAD), delete several objects (POST ?delete).
+        if method in ("put", "delete") or (method == "post" and "delete" not in subresources):
+            raise SigningRefused(403, "AccessDenied", f"the signing endpoint does not sign {method.upper()} on the bucket itself")
+
+
+def sign_request(settings: DemoSettings, body: Mapping[str, Any], *, now: float | None = None) -> dict[str, Any]:
+    """Authorization for one request the page is about to send, or :class:`SigningRefused`."""
+    if not isinstance(body, Mapping):
+        raise SigningRefused(400, "InvalidRequest", "the request body must be a JSON object")
+    method = str(body.get("Method") or "get").lower()
+    key = body.get("Key")
+    if key is None and body.get("Pathname"):
+        key = str(body["Pathname"])
+    key = str(key or "").lstrip("/")
+    bucket = body.get("Bucket")
+    region = body.get("Region")
+    if bucket and bucket != settings.bucket:
+        raise SigningRefused(403, "AccessDenied", f"this endpoint signs only for bucket {settings.bucket}, not {bucket}")
+    if region and region != settings.region:
+        raise SigningRefused(403, "AccessDenied", f"this endpoint signs only for region {settings.region}, not {region}")
+    query = _as_str_dict(body.get("Query"), "Query")
+    headers = _as_str_dict(body.get("Headers"), "Headers")
+    check_policy(method, key, query)
+
+    # The bucket's Host always goes into the signature, so it is good for this bucket only.
+    host_names = [name for name in headers if name.lower() == "host"]
+    if host_names:
+        host = headers[host_names[0]]
+        if host.lower() not in settings.bucket_hosts():
+            raise SigningRefused(403, "AccessDenied", f"this endpoint signs only for bucket {settings.bucket}, not host {host}")
+    else:
+        headers["Host"] = settings.sign_host()
+
+    authorization = build_authorization(
+        SecretId=settings.secret_id,
+        SecretKey=settings.secret_key,
+        Method=method,
+        Key=key,
+        Query=query,
+        Headers=headers,
+        Expires=AUTH_EXPIRES,
+        ForceSignHost=False,
+        now=now,
+    )
+    result: dict[str, Any] = {"Authorization": authorization}
+    return result
+
+
+def issue_sts(settings: DemoSettings, duration: int = 1800) -> dict[str, Any]:
+    """Temporary keys from the configured issuer, in the shape ``getSTS`` wants."""
+    if settings.sts_issuer is None:
+        raise SigningRefused(
+            501,
+            "NotImplemented",
+            "temporary keys are not available here: against real COS this demo signs requests "
+            "(POST /api/authorization) but does not call Tencent Cloud STS",
+        )
+    creds = dict(settings.sts_issuer(duration))
+    out = {
+        "SecretId": creds.get("SecretId") or creds.get("TmpSecretId"),
+        "SecretKey": creds.get("SecretKey") or creds.get("TmpSecretKey"),
+        "XCosSecurityToken": creds.get("XCosSecurityToken") or creds.get("SecurityToken") or creds.get("Token"),
+        "ExpiredTime": int(creds["ExpiredTime"]),
+        "StartTime": int(creds.get("StartTime") or time.time()),
+        "Bucket": settings.bucket,
+        "Region": settings.region,
+    }
+    if out["SecretKey"] == settings.secret_key:  # belt and braces: never the long-term key
+        raise SigningRefused(500, "InternalError", "the issuer returned the long-term key")
+    return out
+
+
+# --------------------------------------------------------------------------- assets
+
+
+def pyodide_dir(root: Path = ROOT) -> tuple[Path, bool]:
+    """The Pyodide folder to serve and whether it can install ``packages`` (has the micropip wheel)."""
+    prepared = root / "build" / "pyodide"
+    if (prepared / "pyodide.mjs").exists() and (prepared / "pyodide-lock.json").exists():
+        try:
+            lock = json.loads((prepared / "pyodide-lock.json").read_text())
+            micropip = lock["packages"]["micropip"]["file_name"]
+            if (prepared / micropip).exists():
+                return prepared, True
+        except (KeyError, ValueError, OSError):
+            pass
+    return root / "node_modules" / "pyodide", False
+
+
+def find_wheel(wheel_dir: Path) -> Path | None:
+    wheels = sorted(wheel_dir.glob("cos_web-*-py3-none-any.whl"), key=lambda p: p.stat().st_mtime)
+    return wheels[-1] if wheels else None
+
+
+def pyscript_config(wheel_name: str, use_packages: bool) -> dict[str, Any]:
+    """The PyScript config that installs cos_web: ``packages`` through micropip when the served
+    Pyodide has it, else ``files`` (PyScript unpacks a ``.whl`` into a folder on ``sys.path``)."""
+    config: dict[str, Any] = {"interpreter": "/pyodide/pyodide.mjs"}
+    if use_packages:
+        config["packages"] = [f"/wheel/{wheel_name}"]
+    else:
+        config["files"] = {f"/wheel/{wheel_name}": "./*"}
+    return config
+
+
+# --------------------------------------------------------------------------- aiohttp application
+
+
+def create_app(settings: DemoSettings, *, wheel_dir: Path | None = None):
+    """The aiohttp application serving the pages, assets and the signing endpoint."""
+    from aiohttp import web
+
+    root = settings.root
+    wheel_dir = wheel_dir or root / "build" / "wheel"
+    pyodide, has_micropip = pyodide_dir(root)
+    app = web.Application(middlewares=[_no_store_middleware(web)])
+    app["settings"] = settings
+
+    def error(exc: SigningRefused):
+        return web.json_response({"code": exc.code, "message": exc.message}, status=exc.status)
+
+    async def index(request):
+        raise web.HTTPFound("/static/index.html")
+
+    async def config(request):
+        return web.json_response(settings.public_config())
+
+    async def pyscript_json(request):
+        wheel = find_wheel(wheel_dir)
+        if wheel is None:
+            return web.json_response({"code": "NoWheel", "message": f"no cos_web wheel in {wheel_dir}"}, status=503)
+        return web.json_response(pyscript_config(wheel.name, has_micropip))
+
+    async def authorization(request):
+        try:
+            try:
+                body = await request.json()
+            except ValueError:
+                raise SigningRefused(400, "InvalidRequest", "the request body must be JSON") from None
+            return web.json_response(sign_request(settings, body))
+        except SigningRefused as exc:
+            return error(exc)
+
+    async def sts(request):
+        try:
+            return web.json_response(issue_sts(settings))
+        except SigningRefused as exc:
+            return error(exc)
+
+    app.router.add_get("/", index)
+    app.router.add_get("/api/config", config)
+    app.router.add_get("/pyscript.json", pyscript_json)
+    app.router.add_post("/api/authorization", authorization)
+    app.router.add_get("/api/sts", sts)
+    app.router.add_static("/static/", root / "static")
+    wheel_dir.mkdir(parents=True, exist_ok=True)
+    app.router.add_static("/wheel/", wheel_dir)
+    app.router.add_static("/pyodide/", pyodide)
+    app.router.add_static("/pyscript/", root / "node_modules" / "@pyscript" / "core" / "dist")
+    return app
+
+
+def _no_store_middleware(web):
+    @web.middleware
+    async def no_store(request, handler):
+        response = await handler(request)
+        # Pages, the wheel and API answers change between runs; Pyodide itself may be cached.
+        if not request.path.startswith(("/pyodide/", "/pyscript/")):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return no_store
+
+
+class DemoServer:
+    """The demo application in a background thread (tests, scripts/demo.py)."""
+
+    def __init__(self, settings: DemoSettings, host: str = "127.0.0.1", port: int = 0, wheel_dir: Path | None = None) -> None:
+        self.settings = settings
+        self.host = host
+        self.port = port
+        self.wheel_dir = wheel_dir
+        self._loop = None
+        self._runner = None
+        self._thread = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "DemoServer":
+        import asyncio
+        import threading
+
+        from aiohttp import web
+
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            try:
+                runner = web.AppRunner(create_app(self.settings, wheel_dir=self.wheel_dir), access_log=None)
+                loop.run_until_complete(runner.setup())
+                site = web.TCPSite(runner, self.host, self.port)
+                loop.run_until_complete(site.start())
+                self._runner = runner
+                self.port = site._server.sockets[0].getsockname()[1]
+            except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+                failure.append(exc)
+                ready.set()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(runner.cleanup())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="cos-web-demo", daemon=True)
+        self._thread.start()
+        ready.wait(30)
+        if failure:
+            raise failure[0]
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            self._loop = None

@@ -1,0 +1,154 @@
+"""The demo server's signing endpoint, in CPython: what it signs, what it refuses, what it never says."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from cos_web.auth import build_authorization, parse_authorization
+from cos_web.demo import DemoServer, DemoSettings, SigningRefused, sign_request
+
+SETTINGS = DemoSettings.from_env({}, cos_port=9123)
+
+
+def _resign(result: dict, **request) -> str:
+    """Recompute the Authorization with the same key time, as a verifier would."""
+    fields = parse_authorization(result["Authorization"])
+    return build_authorization(SecretId=SETTINGS.secret_id, SecretKey=SETTINGS.secret_key, KeyTime=fields["q-key-time"],
+                               ForceSignHost=False, **request)  # fmt: skip
+
+
+def test_defaults_are_the_local_server():
+    assert SETTINGS.mode == "local"
+    assert SETTINGS.domain == "http://{Bucket}.cos.{Region}.localhost:9123"
+    assert "demo-1250000000.cos.ap-guangzhou.localhost:9123" in SETTINGS.bucket_hosts()
+    assert "secret_key" not in repr(SETTINGS) and SETTINGS.secret_key not in repr(SETTINGS)
+
+
+def test_env_selects_real_cos():
+    env = {"COS_SECRET_ID": "AKIDx", "COS_SECRET_KEY": "sk", "COS_BUCKET": "photos-1250000001", "COS_REGION": "ap-shanghai"}
+    settings = DemoSettings.from_env(env)
+    assert (settings.mode, settings.bucket, settings.region, settings.domain) == ("cos", "photos-1250000001", "ap-shanghai", None)
+    assert settings.sign_host() == "photos-1250000001.cos.ap-shanghai.myqcloud.com"
+    assert settings.public_config() == {"Bucket": "photos-1250000001", "Region": "ap-shanghai", "Domain": None,
+                                        "Prefix": "uploads/", "Mode": "cos", "Sts": False}  # fmt: skip
+
+
+def test_signs_with_the_bucket_host_added():
+    result = sign_request(SETTINGS, {"Method": "PUT", "Key": "uploads/a b.txt", "Query": {}, "Headers": {"Content-Length": "3"},
+                                     "Bucket": SETTINGS.bucket, "Region": SETTINGS.region})  # fmt: skip
+    fields = parse_authorization(result["Authorization"])
+    assert fields["q-ak"] == SETTINGS.secret_id
+    assert fields["q-header-list"] == "content-length;host"
+    start, end = map(int, fields["q-key-time"].split(";"))
+    assert end - start == 900
+    expected = _resign(result, Method="put", Key="uploads/a b.txt",
+                       Headers={"Content-Length": "3", "Host": "demo-1250000000.cos.ap-guangzhou.localhost:9123"})  # fmt: skip
+    assert result["Authorization"] == expected
+
+
+def test_keeps_the_host_the_page_sent_when_it_is_the_bucket():
+    host = "demo-1250000000.cos.ap-guangzhou.localhost:9123"
+    result = sign_request(SETTINGS, {"Method": "get", "Key": "", "Query": {"prefix": "uploads/", "delimiter": "/"},
+                                     "Headers": {"Host": host}})  # fmt: skip
+    fields = parse_authorization(result["Authorization"])
+    assert fields["q-url-param-list"] == "delimiter;prefix"
+    assert result["Authorization"] == _resign(result, Method="get", Key="", Query={"prefix": "uploads/", "delimiter": "/"},
+                                              Headers={"Host": host})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"Method": "get", "Key": "a", "Bucket": "other-1250000000"}, "only for bucket demo-1250000000"),
+        ({"Method": "get", "Key": "a", "Region": "ap-beijing"}, "only for region"),
+        ({"Method": "get", "Key": "a", "Headers": {"Host": "other-1250000000.cos.ap-guangzhou.myqcloud.com"}}, "not host"),
+        ({"Method": "delete", "Key": ""}, "on the bucket itself"),
+        ({"Method": "put", "Key": ""}, "on the bucket itself"),
+        ({"Method": "put", "Key": "", "Query": {"cors": ""}}, "changes to cors"),
+        ({"Method": "put", "Key": "a.txt", "Query": {"acl": ""}}, "changes to acl"),
+        ({"Method": "patch", "Key": "a.txt"}, "does not sign PATCH"),
+        ({"Method": "get", "Key": "a", "Query": ["x"]}, "Query must be an object"),
+    ],
+)
+def test_refuses_what_the_page_never_needs(body, words):
+    with pytest.raises(SigningRefused) as info:
+        sign_request(SETTINGS, body)
+    assert words in info.value.message
+
+
+def test_bulk_delete_on_the_bucket_is_allowed():
+    assert sign_request(SETTINGS, {"Method": "post", "Key": "", "Query": {"delete": ""}})["Authorization"]
+
+
+# --------------------------------------------------------------------------- over HTTP
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    wheel_dir = tmp_path_factory.mktemp("wheel")
+    (wheel_dir / "cos_web-0.1.0-py3-none-any.whl").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    server = DemoServer(SETTINGS, wheel_dir=wheel_dir).start()
+    yield server
+    server.stop()
+
+
+def _call(url: str, body: dict | None = None, method: str | None = None) -> tuple[int, str, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method or ("POST" if data else "GET"),
+                                 headers={"Content-Type": "application/json"})  # fmt: skip
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read().decode(), dict(resp.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(), dict(exc.headers)
+
+
+def test_endpoints_never_answer_with_the_secret(demo):
+    answers = [
+        _call(demo.url + "/api/config"),
+        _call(demo.url + "/api/authorization", {"Method": "get", "Key": "uploads/x"}),
+        _call(demo.url + "/api/authorization", {"Method": "get", "Key": "x", "Bucket": "other-1250000000"}),
+        _call(demo.url + "/api/authorization", {"Method": "delete", "Key": ""}),
+        _call(demo.url + "/api/sts"),
+        _call(demo.url + "/pyscript.json"),
+    ]
+    statuses = [status for status, _, _ in answers]
+    assert statuses == [200, 200, 403, 403, 501, 200]
+    for _, body, headers in answers:
+        assert SETTINGS.secret_key not in body
+        assert SETTINGS.secret_key not in json.dumps(headers)
+    config = json.loads(answers[0][1])
+    assert config["Bucket"] == SETTINGS.bucket and config["Domain"] == SETTINGS.domain
+    assert json.loads(answers[2][1])["code"] == "AccessDenied"
+    assert "Tencent Cloud STS" in json.loads(answers[4][1])["message"]
+
+
+def test_not_json_is_a_400(demo):
+    req = urllib.request.Request(demo.url + "/api/authorization", data=b"method=get", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(req, timeout=10)
+    assert info.value.code == 400
+
+
+def test_pyscript_config_installs_the_wheel(demo):
+    status, body, headers = _call(demo.url + "/pyscript.json")
+    config = json.loads(body)
+    assert config["interpreter"] == "/pyodide/pyodide.mjs"
+    wheel = "/wheel/cos_web-0.1.0-py3-none-any.whl"
+    assert config.get("packages") == [wheel] or config.get("files") == {wheel: "./*"}
+    assert headers["Cache-Control"] == "no-store"
+
+
+def test_serves_pages_and_assets(demo):
+    status, _, headers = _call(demo.url + "/pyscript/core.js")
+    assert status == 200 and "javascript" in headers["Content-Type"]
+    status, _, headers = _call(demo.url + "/pyodide/pyodide.mjs")
+    assert status == 200 and "javascript" in headers["Content-Type"]
+    status, _, headers = _call(demo.url + "/pyodide/pyodide.asm.wasm", method="HEAD")
+    assert status == 200 and headers["Content-Type"] == "application/wasm"
+    status, _, _ = _call(demo.url + "/wheel/cos_web-0.1.0-py3-none-any.whl")
+    assert status == 200
