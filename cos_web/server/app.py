@@ -1,0 +1,169 @@
+"""The aiohttp application: one entry handler and the cross-cutting rules around it.
+
+Per request: request id → context (bucket from Host, key, sub-resource) →
+CORS preflight (never authenticated) → authentication (signature, or an
+anonymous caller the ACL lets in) → the route's handler. Errors of any kind
+become COS ``<Error>`` documents; every response gets ``x-cos-request-id``,
+``Date``, ``Server: tencent-cos`` and, when the bucket has a matching rule,
+Access-Control-* headers; one log line per request goes to stderr.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import sys
+import time
+
+from aiohttp import web
+
+from . import acl as acls
+from . import authz, context, cors, routes, xmlio
+from .context import Ctx
+from .errors import CosServerError, NotModified
+from .state import CosServer, ServerConfig
+
+log = logging.getLogger("cos_web.server")
+SERVER_KEY = web.AppKey("cos_server", CosServer)
+CTX_KEY = "cos_ctx"
+REQUEST_ID_KEY = "cos_request_id"
+
+
+def new_request_id() -> str:
+    return base64.b64encode(os.urandom(18)).decode().replace("+", "-").replace("/", "_")
+
+
+def error_response(request: web.Request, error: CosServerError, ctx: Ctx | None) -> web.Response:
+    request_id = request.get(REQUEST_ID_KEY, "")
+    resource = ctx.resource if ctx else (request.headers.get("Host", "") + request.path)
+    children = [("Code", error.code), ("Message", error.message), ("Resource", resource),
+                ("RequestId", request_id), ("TraceId", request_id)]
+    children += list(error.extra.items())
+    headers = {"x-cos-trace-id": request_id, **error.headers}
+    return web.Response(status=error.status, body=xmlio.render("Error", children), content_type="application/xml",
+                        headers=headers)
+
+
+def preflight(ctx: Ctx, request: web.Request) -> web.Response:
+    origin = request.headers.get("Origin")
+    method = request.headers.get("Access-Control-Request-Method")
+    if not origin or not method:
+        raise CosServerError("AccessForbidden", "Origin and Access-Control-Request-Method are required.")
+    bucket = ctx.storage.find_bucket(ctx.bucket) if ctx.bucket else None
+    wanted = cors.split_header_list(request.headers.get("Access-Control-Request-Headers"))
+    rule = cors.match(bucket.cors if bucket else None, origin, method, wanted)
+    if rule is None:
+        raise CosServerError("AccessForbidden")
+    request["cors_done"] = True
+    return web.Response(status=200, headers=cors.response_headers(rule, origin, True, wanted))
+
+
+def authenticate(ctx: Ctx, request: web.Request, route: routes.Route) -> None:
+    signed = authz.SignedRequest(request.method, ctx.path, ctx.query, request.headers)
+    fields = authz.auth_fields(signed)
+    if fields is not None:
+        ctx.credential = authz.verify(signed, fields, ctx.server.lookup, time.time())
+        return
+    denied = CosServerError("AccessDenied", ServerTime=context.iso_date(time.time(), False))
+    if route.permission == "owner" or ctx.bucket is None:
+        raise denied
+    bucket = ctx.storage.bucket(ctx.bucket)
+    if route.permission == "bucket-read" and acls.allows_anonymous(bucket.acl, "READ"):
+        return
+    if route.permission == "bucket-write" and acls.allows_anonymous(bucket.acl, "WRITE"):
+        return
+    if route.permission == "object-read":
+        record = ctx.storage.find_object(ctx.bucket, ctx.key)
+        acl = record.meta.acl if record else {"canned": "default", "grants": []}
+        if acls.object_public_read(acl, bucket.acl):
+            return
+    raise denied
+
+
+async def entry(request: web.Request) -> web.StreamResponse:
+    server = request.app[SERVER_KEY]
+    ctx = context.build(server, request, request[REQUEST_ID_KEY])
+    request[CTX_KEY] = ctx
+    if request.method == "OPTIONS":
+        return preflight(ctx, request)
+    route = routes.find(ctx, request.method)
+    if route is None:
+        raise CosServerError("MethodNotAllowed")
+    authenticate(ctx, request, route)
+    return await route.handler(ctx, request)
+
+
+@web.middleware
+async def cos_middleware(request: web.Request, handler) -> web.StreamResponse:
+    request[REQUEST_ID_KEY] = new_request_id()
+    started = time.monotonic()
+    response: web.StreamResponse | None = None
+    try:
+        response = await handler(request)
+    except CosServerError as exc:
+        response = error_response(request, exc, request.get(CTX_KEY))
+    except NotModified as exc:
+        response = web.Response(status=304, headers=exc.headers)
+    except web.HTTPException as exc:
+        code = {404: "NoSuchResource", 405: "MethodNotAllowed", 413: "EntityTooLarge"}.get(exc.status, "InvalidRequest")
+        response = error_response(request, CosServerError(code, status=exc.status), request.get(CTX_KEY))
+    except (ConnectionError, OSError) as exc:
+        if request.transport is None or request.transport.is_closing():
+            _log(request, 499, started)
+            raise
+        log.exception("internal error")
+        response = error_response(request, CosServerError("InternalError"), request.get(CTX_KEY))
+    except Exception as exc:  # noqa: BLE001 - anything else is a 500 in COS's shape
+        if type(exc).__name__ in ("ClientPayloadError", "EofStream"):
+            _log(request, 499, started)
+            raise
+        log.exception("internal error")
+        response = error_response(request, CosServerError("InternalError"), request.get(CTX_KEY))
+    _log(request, response.status, started, response)
+    return response
+
+
+def _log(request: web.Request, status: int, started: float, response: web.StreamResponse | None = None) -> None:
+    if request.app["cos_quiet"]:
+        return
+    ctx: Ctx | None = request.get(CTX_KEY)
+    out = getattr(response, "body_length", 0) or 0
+    if isinstance(response, web.Response) and response.body is not None:
+        out = len(response.body)
+    sent = (ctx.bytes_in if ctx else 0) + out
+    ms = (time.monotonic() - started) * 1000
+    bucket = (ctx.bucket if ctx else None) or "-"
+    key = (ctx.key if ctx else "") or "-"
+    print(f"{request.method} {bucket} {key} {status} {sent}B {ms:.1f}ms", file=sys.stderr, flush=True)
+
+
+async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+    request_id = request.get(REQUEST_ID_KEY) or new_request_id()
+    response.headers["x-cos-request-id"] = request_id
+    response.headers["Server"] = "tencent-cos"
+    response.headers.setdefault("Date", context.http_date(time.time()))
+    origin = request.headers.get("Origin")
+    ctx: Ctx | None = request.get(CTX_KEY)
+    if origin and not request.get("cors_done") and ctx is not None and ctx.bucket:
+        bucket = ctx.storage.find_bucket(ctx.bucket)
+        rule = cors.match(bucket.cors if bucket else None, origin, request.method, [])
+        if rule is not None:
+            response.headers.update(cors.response_headers(rule, origin, False, []))
+            response.headers.add("Vary", "Origin")
+
+
+def create_app(config: ServerConfig | CosServer | None = None) -> web.Application:
+    """The aiohttp Application for a config (or an existing CosServer state)."""
+    server = config if isinstance(config, CosServer) else CosServer(config or ServerConfig())
+    app = web.Application(middlewares=[cos_middleware], client_max_size=64 << 20)
+    app[SERVER_KEY] = server
+    app["cos_quiet"] = server.config.quiet
+    app.router.add_route("*", "/{tail:.*}", entry)
+    app.on_response_prepare.append(on_prepare)
+
+    async def close(_app: web.Application) -> None:
+        server.close()
+
+    app.on_cleanup.append(close)
+    return app

@@ -1,0 +1,69 @@
+"""``python -m cos_web.server``: flags → ServerConfig → run_server, with clear failures."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import sys
+
+from .state import DEFAULT_REGION, DEMO_BUCKET, DEMO_SECRET_ID, DEMO_SECRET_KEY, ServerConfig
+from .storage import DataDirBusy
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m cos_web.server",
+                                description="A local Tencent Cloud COS (XML API) server.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=9000, help="port, 0 picks a free one (default 9000)")
+    p.add_argument("--data-dir", default=".cos-data", help="where objects and metadata live (default .cos-data)")
+    p.add_argument("--secret-id", default=DEMO_SECRET_ID, help="SecretId requests are signed with")
+    p.add_argument("--secret-key", default=DEMO_SECRET_KEY, help="SecretKey requests are signed with")
+    p.add_argument("--bucket", action="append", metavar="NAME-APPID",
+                   help=f"bucket to create with CORS open to every origin (repeatable; default {DEMO_BUCKET})")
+    p.add_argument("--region", default=DEFAULT_REGION, help=f"region of --bucket buckets (default {DEFAULT_REGION})")
+    p.add_argument("--owner-uin", default="100000000001", help="account UIN shown as bucket and object owner")
+    p.add_argument("--no-fsync", action="store_true", help="skip fsync (faster, not crash-safe)")
+    p.add_argument("--quiet", action="store_true", help="no per-request log lines on stderr")
+    return p
+
+
+def config_from_args(argv: list[str] | None = None) -> ServerConfig:
+    args = parser().parse_args(argv)
+    return ServerConfig(
+        host=args.host, port=args.port, data_dir=args.data_dir, secret_id=args.secret_id,
+        secret_key=args.secret_key, buckets=args.bucket if args.bucket is not None else [DEMO_BUCKET],
+        region=args.region, owner_uin=args.owner_uin, quiet=args.quiet, durable=not args.no_fsync,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .runner import run_server
+
+    config = config_from_args(argv)
+    try:
+        os.makedirs(config.data_dir, exist_ok=True)
+        probe = os.path.join(config.data_dir, ".write-test")
+        with open(probe, "w") as fh:
+            fh.write("ok")
+        os.unlink(probe)
+    except OSError as exc:
+        print(f"cos_web.server: data dir {config.data_dir!r} is not writable: {exc.strerror}", file=sys.stderr)
+        return 2
+    if not config.quiet:
+        print(f"cos_web.server: data dir {os.path.abspath(config.data_dir)}, SecretId {config.secret_id}, "
+              f"buckets {', '.join(config.buckets) or '-'} ({config.region})", file=sys.stderr, flush=True)
+    try:
+        run_server(config)
+    except DataDirBusy as exc:
+        print(f"cos_web.server: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(f"cos_web.server: port {config.port} on {config.host} is already in use", file=sys.stderr)
+        else:
+            print(f"cos_web.server: cannot listen on {config.host}:{config.port}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,151 @@
+"""What a handler knows about its request: bucket, region, key, query, caller.
+
+Built once per request by the app; handlers take ``(ctx, request)``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
+from urllib.parse import quote, unquote
+
+from aiohttp import web
+
+from . import xmlio
+from .authz import Credential, parse_query
+from .errors import CosServerError
+from .state import CosServer
+
+HOST_RE = re.compile(r"^(?P<bucket>[a-z0-9-]+-\d+)\.cos\.(?P<region>[a-z0-9-]+)\.")
+SERVICE_RE = re.compile(r"^cos\.(?P<region>[a-z0-9-]+)\.")
+MAX_KEY_BYTES = 850
+# Sub-resources COS has that this server does not implement.
+UNSUPPORTED = {
+    "tagging", "versioning", "versions", "lifecycle", "policy", "website", "referer", "logging",
+    "replication", "inventory", "domain", "encryption", "restore", "append", "select", "intelligenttiering",
+    "object-lock", "retention", "accelerate", "origin", "symlink", "rename",
+}
+SUBRESOURCES = ("acl", "cors", "location", "uploads", "delete", "partNumber", "uploadId")
+
+
+@dataclass
+class Ctx:
+    server: CosServer
+    request_id: str
+    host: str
+    bucket: str | None
+    region: str | None
+    path: str  # decoded, leading "/"
+    key: str  # path without the leading "/"
+    query: list[tuple[str, str]]
+    params: dict[str, str] = field(default_factory=dict)
+    sub: str | None = None
+    credential: Credential | None = None
+    started: float = field(default_factory=time.monotonic)
+    bytes_in: int = 0
+
+    @property
+    def storage(self):
+        return self.server.storage
+
+    @property
+    def level(self) -> str:
+        if self.bucket is None:
+            return "service"
+        return "object" if self.key else "bucket"
+
+    @property
+    def resource(self) -> str:
+        return self.host + (self.path if self.key else "")
+
+    @property
+    def appid(self) -> str:
+        return (self.bucket or "").rsplit("-", 1)[-1]
+
+    def param_int(self, name: str, default: int, low: int, high: int | None = None) -> int:
+        raw = self.params.get(name, "")
+        if raw == "":
+            return default
+        if not raw.isdigit() or int(raw) < low:
+            raise CosServerError("InvalidArgument", f"Invalid {name}.")
+        value = int(raw)
+        return min(value, high) if high is not None else value
+
+
+def build(server: CosServer, request: web.Request, request_id: str) -> Ctx:
+    host = (request.headers.get("Host") or "").strip().lower()
+    raw_path, _, raw_query = request.raw_path.partition("?")
+    try:
+        path = unquote(raw_path, errors="strict")
+    except UnicodeDecodeError:
+        raise CosServerError("InvalidURI") from None
+    if not path.startswith("/"):
+        path = "/" + path
+    query = parse_query(raw_query)
+    params: dict[str, str] = {}
+    for name, value in query:
+        params.setdefault(name, value)
+    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    found = HOST_RE.match(hostname + ".")
+    bucket = region = None
+    if found:
+        bucket, region = found.group("bucket"), found.group("region")
+    else:
+        service = SERVICE_RE.match(hostname + ".")
+        region = service.group("region") if service else None
+    ctx = Ctx(server, request_id, host, bucket, region, path, path[1:], query, params)
+    lower = {n.lower() for n in params}
+    ctx.sub = next((s for s in SUBRESOURCES if s in params), None)
+    if ctx.sub is None and lower & UNSUPPORTED:
+        raise CosServerError("NotImplemented", f"Sub-resource {sorted(lower & UNSUPPORTED)[0]} is not supported.")
+    return ctx
+
+
+def check_key(key: str) -> None:
+    """COS's object-name rules, plus no path tricks."""
+    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise CosServerError("KeyTooLong")
+    if (
+        not key
+        or key.startswith(("/", "\\"))
+        or any(c in key for c in "\x00\x18\x19\x1a\x1b")
+        or any(part == ".." for part in key.replace("\\", "/").split("/"))
+    ):
+        raise CosServerError("InvalidObjectName")
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CosServerError("InvalidObjectName") from None
+
+
+def http_date(ts: float) -> str:
+    return formatdate(ts, usegmt=True)
+
+
+def iso_date(ts: float, millis: bool = True) -> str:
+    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts))
+    return base + (".000Z" if millis else "Z")
+
+
+def parse_http_date(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def url_encode(value: str) -> str:
+    return quote(value, safe="/-_.~")
+
+
+def xml_response(name: str, children, status: int = 200, headers: dict | None = None) -> web.Response:
+    return web.Response(status=status, body=xmlio.render(name, children), content_type="application/xml",
+                        headers=headers)
+
+
+def empty(status: int = 200, headers: dict | None = None) -> web.Response:
+    return web.Response(status=status, headers=headers)

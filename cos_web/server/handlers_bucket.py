@@ -1,0 +1,188 @@
+"""Service and bucket operations: list buckets, create/head/list/delete, acl, cors, location, multi-delete."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+from aiohttp import web
+
+from . import acl as acls
+from . import cors, xmlio
+from .context import Ctx, check_key, empty, iso_date, url_encode, xml_response
+from .errors import CosServerError
+
+BUCKET_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$")
+XML_LIMIT = 64 << 10
+DELETE_LIMIT = 2 << 20
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise CosServerError("XMLSizeLimit")
+    body = bytearray()
+    while True:
+        chunk = await request.content.readany()
+        if not chunk:
+            return bytes(body)
+        body += chunk
+        if len(body) > limit:
+            raise CosServerError("XMLSizeLimit")
+
+
+def check_body_md5(request: web.Request, body: bytes) -> None:
+    given = request.headers.get("Content-MD5")
+    if given is not None and given.strip() != base64.b64encode(hashlib.md5(body).digest()).decode():
+        raise CosServerError("BadDigest")
+
+
+def owner(ctx: Ctx) -> list[tuple]:
+    return [("ID", ctx.server.owner), ("DisplayName", ctx.server.config.owner_uin)]
+
+
+# ---------------------------------------------------------------- service
+async def list_buckets(ctx: Ctx, request: web.Request) -> web.Response:
+    region = ctx.params.get("region") or ctx.region
+    buckets = [b for b in ctx.storage.list_buckets() if not region or b.region == region]
+    items = [("Bucket", [("Name", b.name), ("Location", b.region), ("CreationDate", iso_date(b.created, False))])
+             for b in buckets]
+    return xml_response("ListAllMyBucketsResult", [("Owner", owner(ctx)), ("Buckets", items)])
+
+
+# ---------------------------------------------------------------- bucket
+async def put_bucket(ctx: Ctx, request: web.Request) -> web.Response:
+    name = ctx.bucket or ""
+    if not BUCKET_RE.match(name):
+        raise CosServerError("InvalidBucketName")
+    if len(f"{name}.cos.{ctx.region}.myqcloud.com") > 60:
+        raise CosServerError("BucketNameTooLong")
+    acl = acls.from_headers(request.headers, for_object=False) or {"canned": "private", "grants": []}
+    await read_body(request, XML_LIMIT)  # CreateBucketConfiguration (MAZ) is accepted and ignored
+    ctx.storage.create_bucket(name, ctx.region or ctx.server.config.region, acl)
+    return empty()
+
+
+async def head_bucket(ctx: Ctx, request: web.Request) -> web.Response:
+    bucket = ctx.storage.bucket(ctx.bucket)
+    return empty(headers={"x-cos-bucket-region": bucket.region})
+
+
+async def delete_bucket(ctx: Ctx, request: web.Request) -> web.Response:
+    ctx.storage.delete_bucket(ctx.bucket)
+    return empty(204)
+
+
+async def get_bucket(ctx: Ctx, request: web.Request) -> web.Response:
+    p = ctx.params
+    encoding = p.get("encoding-type", "")
+    if encoding not in ("", "url"):
+        raise CosServerError("InvalidArgument", "Invalid Encoding Method specified in Request.")
+    delimiter = p.get("delimiter", "")
+    if len(delimiter) > 1:
+        raise CosServerError("InvalidDelimiter")
+    max_keys = ctx.param_int("max-keys", 1000, 0, 1000)
+    prefix, marker = p.get("prefix", ""), p.get("marker", "")
+    bucket = ctx.storage.bucket(ctx.bucket)
+    contents, prefixes, truncated, next_marker = ctx.storage.list_objects(
+        ctx.bucket, prefix, delimiter, marker, max_keys
+    )
+    enc = url_encode if encoding else (lambda s: s)
+    children: list[tuple] = [("Name", ctx.bucket)]
+    if encoding:
+        children.append(("EncodingType", encoding))
+    children += [("Prefix", enc(prefix)), ("Marker", enc(marker)), ("MaxKeys", max_keys)]
+    if delimiter:
+        children.append(("Delimiter", enc(delimiter)))
+    children.append(("IsTruncated", truncated))
+    if truncated and next_marker is not None:
+        children.append(("NextMarker", enc(next_marker)))
+    children += [("CommonPrefixes", [("Prefix", enc(cp))]) for cp in prefixes]
+    appid = ctx.appid
+    for item in contents:
+        children.append(("Contents", [
+            ("Key", enc(item.key)),
+            ("LastModified", iso_date(item.mtime)),
+            ("ETag", item.etag),
+            ("Size", item.size),
+            ("Owner", [("ID", appid), ("DisplayName", appid)]),
+            ("StorageClass", item.meta.storage_class),
+        ]))
+    return xml_response("ListBucketResult", children, headers={"x-cos-bucket-region": bucket.region})
+
+
+async def get_location(ctx: Ctx, request: web.Request) -> web.Response:
+    bucket = ctx.storage.bucket(ctx.bucket)
+    body = (xmlio.DECLARATION + f"<LocationConstraint>{bucket.region}</LocationConstraint>").encode()
+    return web.Response(body=body, content_type="application/xml")
+
+
+# ---------------------------------------------------------------- acl
+async def get_bucket_acl(ctx: Ctx, request: web.Request) -> web.Response:
+    bucket = ctx.storage.bucket(ctx.bucket)
+    headers = {"x-cos-acl": bucket.acl.get("canned") or "private"}
+    return xml_response("AccessControlPolicy", acls.render(bucket.acl, ctx.server.owner, ctx.server.config.owner_uin),
+                        headers=headers)
+
+
+async def parse_acl(ctx: Ctx, request: web.Request, for_object: bool) -> dict:
+    from_headers = acls.from_headers(request.headers, for_object)
+    body = await read_body(request, XML_LIMIT)
+    if from_headers is not None:
+        return from_headers
+    return acls.from_xml(xmlio.parse(body, XML_LIMIT), for_object)
+
+
+async def put_bucket_acl(ctx: Ctx, request: web.Request) -> web.Response:
+    ctx.storage.bucket(ctx.bucket)
+    ctx.storage.set_bucket_acl(ctx.bucket, await parse_acl(ctx, request, for_object=False))
+    return empty()
+
+
+# ---------------------------------------------------------------- cors
+async def get_cors(ctx: Ctx, request: web.Request) -> web.Response:
+    bucket = ctx.storage.bucket(ctx.bucket)
+    if not bucket.cors:
+        raise CosServerError("NoSuchCORSConfiguration")
+    return xml_response("CORSConfiguration", cors.render(bucket.cors))
+
+
+async def put_cors(ctx: Ctx, request: web.Request) -> web.Response:
+    ctx.storage.bucket(ctx.bucket)
+    body = await read_body(request, XML_LIMIT)
+    check_body_md5(request, body)
+    ctx.storage.set_bucket_cors(ctx.bucket, cors.parse(xmlio.parse(body, XML_LIMIT)))
+    return empty()
+
+
+async def delete_cors(ctx: Ctx, request: web.Request) -> web.Response:
+    ctx.storage.set_bucket_cors(ctx.bucket, None)
+    return empty(204)
+
+
+# ---------------------------------------------------------------- multi-delete
+async def delete_objects(ctx: Ctx, request: web.Request) -> web.Response:
+    ctx.storage.bucket(ctx.bucket)
+    body = await read_body(request, DELETE_LIMIT)
+    check_body_md5(request, body)
+    root = xmlio.parse(body, DELETE_LIMIT)
+    if root.tag != "Delete":
+        raise CosServerError("MalformedXML")
+    quiet = (xmlio.text(root, "Quiet", "false") or "false").lower() == "true"
+    objects = root.findall("Object")
+    if not objects or len(objects) > 1000:
+        raise CosServerError("MalformedXML", "The number of objects must be between 1 and 1000.")
+    results: list[tuple] = []
+    for node in objects:
+        key = xmlio.text(node, "Key")
+        if key is None:
+            raise CosServerError("MalformedXML")
+        try:
+            check_key(key)
+            ctx.storage.delete_object(ctx.bucket, key)
+        except CosServerError as exc:
+            results.append(("Error", [("Key", key), ("Code", exc.code), ("Message", exc.message)]))
+            continue
+        if not quiet:
+            results.append(("Deleted", [("Key", key)]))
+    return xml_response("DeleteResult", results)

@@ -1,0 +1,161 @@
+"""Multipart uploads: initiate, upload part (plain and copy), list parts, complete, abort, list uploads."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from aiohttp import web
+
+from . import xmlio
+from .context import Ctx, check_key, empty, iso_date, url_encode, xml_response
+from .errors import CosServerError
+from .handlers_bucket import DELETE_LIMIT, read_body
+from .handlers_object import object_acl, open_source
+from .storage import MAX_PARTS, MAX_PUT
+from .transfer import meta_from_headers, receive
+
+
+def _who(ctx: Ctx) -> list[tuple]:
+    return [("ID", ctx.server.owner), ("DisplayName", ctx.server.config.owner_uin)]
+
+
+def _upload_id(ctx: Ctx) -> str:
+    upload_id = ctx.params.get("uploadId", "")
+    if not upload_id:
+        raise CosServerError("NoSuchUpload")
+    return upload_id
+
+
+async def initiate(ctx: Ctx, request: web.Request) -> web.Response:
+    check_key(ctx.key)
+    meta = meta_from_headers(request, ctx.key)
+    meta.acl = object_acl(request)
+    upload = ctx.storage.create_upload(ctx.bucket, ctx.key, meta)
+    return xml_response("InitiateMultipartUploadResult",
+                        [("Bucket", ctx.bucket), ("Key", ctx.key), ("UploadId", upload.upload_id)])
+
+
+def _part_number(ctx: Ctx) -> int:
+    raw = ctx.params.get("partNumber", "")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PARTS:
+        raise CosServerError("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive.")
+    return int(raw)
+
+
+async def upload_part(ctx: Ctx, request: web.Request) -> web.Response:
+    check_key(ctx.key)
+    number = _part_number(ctx)
+    upload_id = _upload_id(ctx)
+    ctx.storage.get_upload(ctx.bucket, ctx.key, upload_id)
+    if "x-cos-copy-source" in request.headers:
+        return await copy_part(ctx, request, upload_id, number)
+    blob = await receive(ctx, request)
+    part = ctx.storage.put_part(ctx.bucket, ctx.key, upload_id, number, blob)
+    headers = {"ETag": part.etag}
+    if part.crc64 is not None:
+        headers["x-cos-hash-crc64ecma"] = part.crc64
+    return empty(headers=headers)
+
+
+async def copy_part(ctx: Ctx, request: web.Request, upload_id: str, number: int) -> web.Response:
+    _, _, source, fh = await open_source(ctx, request)
+    try:
+        first, last = 0, source.size - 1
+        spec = request.headers.get("x-cos-copy-source-range")
+        if spec:
+            found = re.fullmatch(r"bytes=(\d+)-(\d+)", spec.strip())
+            if not found or int(found.group(1)) > int(found.group(2)) or int(found.group(2)) >= source.size:
+                raise CosServerError("InvalidArgument", "The x-cos-copy-source-range value is not valid.")
+            first, last = int(found.group(1)), int(found.group(2))
+        if last - first + 1 > MAX_PUT:
+            raise CosServerError("EntityTooLarge")
+        blob = await asyncio.to_thread(ctx.storage.copy_blob, fh, first, last - first + 1)
+    finally:
+        fh.close()
+    part = ctx.storage.put_part(ctx.bucket, ctx.key, upload_id, number, blob)
+    children = [("ETag", part.etag), ("LastModified", iso_date(part.mtime, False))]
+    if part.crc64 is not None:
+        children.append(("CRC64", part.crc64))
+    return xml_response("CopyPartResult", children)
+
+
+async def list_parts(ctx: Ctx, request: web.Request) -> web.Response:
+    check_key(ctx.key)
+    upload_id = _upload_id(ctx)
+    upload = ctx.storage.get_upload(ctx.bucket, ctx.key, upload_id)
+    encoding = ctx.params.get("encoding-type", "")
+    max_parts = ctx.param_int("max-parts", 1000, 0, 1000)
+    marker = ctx.param_int("part-number-marker", 0, 0)
+    parts, truncated = ctx.storage.list_parts(upload_id, marker, max_parts)
+    enc = url_encode if encoding == "url" else (lambda s: s)
+    children: list[tuple] = [("Bucket", ctx.bucket)]
+    if encoding:
+        children.append(("EncodingType", encoding))
+    children += [
+        ("Key", enc(ctx.key)), ("UploadId", upload_id), ("Initiator", _who(ctx)), ("Owner", _who(ctx)),
+        ("PartNumberMarker", marker),
+    ]
+    if truncated and parts:
+        children.append(("NextPartNumberMarker", parts[-1].number))
+    children += [("MaxParts", max_parts), ("IsTruncated", truncated), ("StorageClass", upload.meta.storage_class)]
+    for part in parts:
+        children.append(("Part", [("PartNumber", part.number), ("LastModified", iso_date(part.mtime)),
+                                  ("ETag", part.etag), ("Size", part.size)]))
+    return xml_response("ListPartsResult", children)
+
+
+async def complete(ctx: Ctx, request: web.Request) -> web.Response:
+    check_key(ctx.key)
+    upload_id = _upload_id(ctx)
+    ctx.storage.get_upload(ctx.bucket, ctx.key, upload_id)
+    root = xmlio.parse(await read_body(request, DELETE_LIMIT), DELETE_LIMIT)
+    if root.tag != "CompleteMultipartUpload":
+        raise CosServerError("MalformedXML")
+    listed = []
+    for node in root.findall("Part"):
+        number, etag = xmlio.text(node, "PartNumber"), xmlio.text(node, "ETag")
+        if not number or not number.isdigit() or etag is None:
+            raise CosServerError("MalformedXML")
+        listed.append((int(number), etag))
+    record = await asyncio.to_thread(ctx.storage.complete_upload, ctx.bucket, ctx.key, upload_id, listed)
+    location = f"http://{ctx.host}/{url_encode(ctx.key)}"
+    headers = {"x-cos-hash-crc64ecma": record.crc64} if record.crc64 else {}
+    return xml_response("CompleteMultipartUploadResult",
+                        [("Location", location), ("Bucket", ctx.bucket), ("Key", ctx.key), ("ETag", record.etag)],
+                        headers=headers)
+
+
+async def abort(ctx: Ctx, request: web.Request) -> web.Response:
+    check_key(ctx.key)
+    ctx.storage.abort_upload(ctx.bucket, ctx.key, _upload_id(ctx))
+    return empty(204)
+
+
+async def list_uploads(ctx: Ctx, request: web.Request) -> web.Response:
+    p = ctx.params
+    encoding = p.get("encoding-type", "")
+    delimiter = p.get("delimiter", "")
+    if len(delimiter) > 1:
+        raise CosServerError("InvalidDelimiter")
+    max_uploads = ctx.param_int("max-uploads", 1000, 1, 1000)
+    prefix, key_marker, id_marker = p.get("prefix", ""), p.get("key-marker", ""), p.get("upload-id-marker", "")
+    uploads, prefixes, truncated, next_key, next_id = ctx.storage.list_uploads(
+        ctx.bucket, prefix, delimiter, key_marker, id_marker, max_uploads
+    )
+    enc = url_encode if encoding == "url" else (lambda s: s)
+    children: list[tuple] = [("Bucket", ctx.bucket)]
+    if encoding:
+        children.append(("Encoding-Type", encoding))
+    children += [("KeyMarker", enc(key_marker)), ("UploadIdMarker", id_marker)]
+    if truncated:
+        children += [("NextKeyMarker", enc(next_key or "")), ("NextUploadIdMarker", next_id or "")]
+    children += [("MaxUploads", max_uploads), ("IsTruncated", truncated), ("Prefix", enc(prefix)),
+                 ("Delimiter", enc(delimiter) if delimiter else None)]
+    for upload in uploads:
+        children.append(("Upload", [
+            ("Key", enc(upload.key)), ("UploadId", upload.upload_id), ("StorageClass", upload.meta.storage_class),
+            ("Initiator", _who(ctx)), ("Owner", _who(ctx)), ("Initiated", iso_date(upload.initiated)),
+        ]))
+    children += [("CommonPrefixes", [("Prefix", enc(cp))]) for cp in prefixes]
+    return xml_response("ListMultipartUploadsResult", children)

@@ -1,0 +1,147 @@
+"""Object operations: PUT (plain and copy), GET/HEAD (ranges, conditions, overrides), DELETE, acl."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from . import acl as acls
+from .context import HOST_RE, Ctx, check_key, empty, iso_date, xml_response
+from .errors import CosServerError
+from .handlers_bucket import parse_acl
+from .storage import MAX_PUT, ObjectMeta, ObjectRecord
+from .transfer import (
+    RESPONSE_OVERRIDES,
+    check_conditions,
+    meta_from_headers,
+    object_headers,
+    parse_range,
+    receive,
+    send_object,
+)
+
+DEFAULT_ACL = {"canned": "default", "grants": []}
+
+
+def object_acl(request: web.Request) -> dict:
+    return acls.from_headers(request.headers, for_object=True) or dict(DEFAULT_ACL)
+
+
+async def put_object(ctx: Ctx, request: web.Request) -> web.Response:
+    check_key(ctx.key)
+    if "x-cos-copy-source" in request.headers:
+        return await copy_object(ctx, request)
+    meta = meta_from_headers(request, ctx.key)
+    meta.acl = object_acl(request)
+    ctx.storage.bucket(ctx.bucket)
+    blob = await receive(ctx, request)
+    record = ctx.storage.put_object(ctx.bucket, ctx.key, blob, meta)
+    headers = {"ETag": record.etag}
+    if record.crc64 is not None:
+        headers["x-cos-hash-crc64ecma"] = record.crc64
+    return empty(headers=headers)
+
+
+def copy_source(ctx: Ctx, request: web.Request) -> tuple[str, str]:
+    """(bucket, key) named by x-cos-copy-source: ``<bucket>.cos.<region>.<domain>/<url-encoded key>``."""
+    raw = request.headers["x-cos-copy-source"].strip()
+    raw = re.sub(r"^https?://", "", raw)
+    host, slash, path = raw.partition("/")
+    path = path.split("?", 1)[0]
+    found = HOST_RE.match(host.lower().rsplit(":", 1)[0] + ".")
+    if not slash or not path or found is None:
+        raise CosServerError("InvalidArgument", "The x-cos-copy-source header is not valid.")
+    key = unquote(path)
+    check_key(key)
+    return found.group("bucket"), key
+
+
+async def open_source(ctx: Ctx, request: web.Request):
+    bucket, key = copy_source(ctx, request)
+    source_bucket = ctx.storage.bucket(bucket)
+    if ctx.credential is None:
+        found = ctx.storage.find_object(bucket, key)
+        if found is None or not acls.object_public_read(found.meta.acl, source_bucket.acl):
+            raise CosServerError("AccessDenied")
+    record, fh = ctx.storage.open_object(bucket, key)
+    try:
+        check_conditions(request.headers, record, prefix="x-cos-copy-source-")
+    except BaseException:
+        fh.close()
+        raise
+    return bucket, key, record, fh
+
+
+async def copy_object(ctx: Ctx, request: web.Request) -> web.Response:
+    directive = request.headers.get("x-cos-metadata-directive", "Copy")
+    if directive not in ("Copy", "Replaced"):
+        raise CosServerError("InvalidArgument", "Invalid x-cos-metadata-directive.")
+    ctx.storage.bucket(ctx.bucket)
+    bucket, key, source, fh = await open_source(ctx, request)
+    try:
+        if (bucket, key) == (ctx.bucket, ctx.key) and directive == "Copy":
+            raise CosServerError(
+                "InvalidRequest",
+                "This copy request is illegal because it is trying to copy an object to itself without "
+                "changing the object's metadata.",
+            )
+        if source.size > MAX_PUT:
+            raise CosServerError("InvalidRequest", "The source object is larger than 5 GB; use part copy.")
+        if directive == "Replaced":
+            meta = meta_from_headers(request, ctx.key)
+        else:
+            meta = ObjectMeta(source.meta.content_type, dict(source.meta.headers), dict(source.meta.meta),
+                              request.headers.get("x-cos-storage-class", "STANDARD").upper())
+        meta.acl = object_acl(request)
+        blob = await asyncio.to_thread(ctx.storage.copy_blob, fh, 0, source.size)
+    finally:
+        fh.close()
+    record = ctx.storage.put_object(ctx.bucket, ctx.key, blob, meta)
+    children = [("ETag", record.etag), ("CRC64", record.crc64), ("LastModified", iso_date(record.mtime, False))]
+    headers = {"x-cos-hash-crc64ecma": record.crc64} if record.crc64 else {}
+    return xml_response("CopyObjectResult", children, headers=headers)
+
+
+async def get_object(ctx: Ctx, request: web.Request) -> web.StreamResponse:
+    check_key(ctx.key)
+    overrides = {RESPONSE_OVERRIDES[n]: v for n, v in ctx.params.items() if n in RESPONSE_OVERRIDES}
+    if overrides and ctx.credential is None:
+        raise CosServerError("AccessDenied", "Anonymous requests cannot use response-* parameters.")
+    record, fh = ctx.storage.open_object(ctx.bucket, ctx.key)
+    try:
+        check_conditions(request.headers, record)
+        byte_range = parse_range(request.headers.get("Range"), record.size)
+        headers = object_headers(record)
+        headers["Accept-Ranges"] = "bytes"
+        if request.method == "GET":
+            headers.update(overrides)
+    except BaseException:
+        fh.close()
+        raise
+    return await send_object(request, record, fh, headers, byte_range)
+
+
+async def delete_object(ctx: Ctx, request: web.Request) -> web.Response:
+    check_key(ctx.key)
+    ctx.storage.bucket(ctx.bucket)
+    ctx.storage.delete_object(ctx.bucket, ctx.key)
+    return empty(204)
+
+
+async def get_object_acl(ctx: Ctx, request: web.Request) -> web.Response:
+    check_key(ctx.key)
+    record: ObjectRecord = ctx.storage.get_object(ctx.bucket, ctx.key)
+    acl = record.meta.acl
+    headers = {"x-cos-acl": acl.get("canned") or "default"}
+    return xml_response("AccessControlPolicy", acls.render(acl, ctx.server.owner, ctx.server.config.owner_uin),
+                        headers=headers)
+
+
+async def put_object_acl(ctx: Ctx, request: web.Request) -> web.Response:
+    check_key(ctx.key)
+    ctx.storage.get_object(ctx.bucket, ctx.key)
+    ctx.storage.set_object_acl(ctx.bucket, ctx.key, await parse_acl(ctx, request, for_object=True))
+    return empty()

@@ -1,0 +1,62 @@
+"""The operation table: (level, method, sub-resource) → (name, handler, permission).
+
+Permission says what an anonymous caller needs:
+    owner         never anonymous (a valid signature is required)
+    bucket-read   the bucket's ACL grants AllUsers READ
+    bucket-write  the bucket's ACL grants AllUsers WRITE (public-read-write)
+    object-read   the object's ACL (or, for ``default``, the bucket's) grants AllUsers READ
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import NamedTuple
+
+from aiohttp import web
+
+from . import handlers_bucket as hb
+from . import handlers_multipart as hm
+from . import handlers_object as ho
+from .context import Ctx
+
+Handler = Callable[[Ctx, web.Request], Awaitable[web.StreamResponse]]
+
+
+class Route(NamedTuple):
+    name: str
+    handler: Handler
+    permission: str
+
+
+_R = Route
+ROUTES: dict[tuple[str, str, str | None], Route] = {
+    ("service", "GET", None): _R("GetService", hb.list_buckets, "owner"),
+    ("bucket", "PUT", None): _R("PutBucket", hb.put_bucket, "owner"),
+    ("bucket", "HEAD", None): _R("HeadBucket", hb.head_bucket, "bucket-read"),
+    ("bucket", "GET", None): _R("GetBucket", hb.get_bucket, "bucket-read"),
+    ("bucket", "DELETE", None): _R("DeleteBucket", hb.delete_bucket, "owner"),
+    ("bucket", "GET", "acl"): _R("GetBucketAcl", hb.get_bucket_acl, "owner"),
+    ("bucket", "PUT", "acl"): _R("PutBucketAcl", hb.put_bucket_acl, "owner"),
+    ("bucket", "GET", "cors"): _R("GetBucketCors", hb.get_cors, "owner"),
+    ("bucket", "PUT", "cors"): _R("PutBucketCors", hb.put_cors, "owner"),
+    ("bucket", "DELETE", "cors"): _R("DeleteBucketCors", hb.delete_cors, "owner"),
+    ("bucket", "GET", "location"): _R("GetBucketLocation", hb.get_location, "owner"),
+    ("bucket", "GET", "uploads"): _R("ListMultipartUploads", hm.list_uploads, "bucket-read"),
+    ("bucket", "POST", "delete"): _R("DeleteMultipleObjects", hb.delete_objects, "bucket-write"),
+    ("object", "PUT", None): _R("PutObject", ho.put_object, "bucket-write"),
+    ("object", "GET", None): _R("GetObject", ho.get_object, "object-read"),
+    ("object", "HEAD", None): _R("HeadObject", ho.get_object, "object-read"),
+    ("object", "DELETE", None): _R("DeleteObject", ho.delete_object, "bucket-write"),
+    ("object", "GET", "acl"): _R("GetObjectAcl", ho.get_object_acl, "owner"),
+    ("object", "PUT", "acl"): _R("PutObjectAcl", ho.put_object_acl, "owner"),
+    ("object", "POST", "uploads"): _R("InitiateMultipartUpload", hm.initiate, "bucket-write"),
+    ("object", "PUT", "partNumber"): _R("UploadPart", hm.upload_part, "bucket-write"),
+    ("object", "PUT", "uploadId"): _R("UploadPart", hm.upload_part, "bucket-write"),
+    ("object", "GET", "uploadId"): _R("ListParts", hm.list_parts, "bucket-write"),
+    ("object", "POST", "uploadId"): _R("CompleteMultipartUpload", hm.complete, "bucket-write"),
+    ("object", "DELETE", "uploadId"): _R("AbortMultipartUpload", hm.abort, "bucket-write"),
+}
+
+
+def find(ctx: Ctx, method: str) -> Route | None:
+    return ROUTES.get((ctx.level, method, ctx.sub))

@@ -1,0 +1,79 @@
+"""The server's configuration and long-lived state: storage and credentials."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from . import acl as acls
+from . import cors
+from .authz import Credential
+from .storage import Storage
+
+DEMO_SECRET_ID = "AKIDcosWebLocalDemoSecretId000000000"
+DEMO_SECRET_KEY = "cosWebLocalDemoSecretKey00000000"
+DEMO_BUCKET = "examplebucket-1250000000"
+DEFAULT_REGION = "ap-guangzhou"
+
+
+@dataclass
+class ServerConfig:
+    """Everything the CLI flags set; every field has a demo-friendly default."""
+
+    host: str = "127.0.0.1"
+    port: int = 9000
+    data_dir: str = ".cos-data"
+    secret_id: str = DEMO_SECRET_ID
+    secret_key: str = DEMO_SECRET_KEY
+    buckets: list[str] = field(default_factory=lambda: [DEMO_BUCKET])
+    region: str = DEFAULT_REGION  # region of the --bucket buckets
+    owner_uin: str = "100000000001"
+    quiet: bool = False
+    durable: bool = True  # fsync object files and SQLite commits
+
+
+class CosServer:
+    """State shared by all requests: storage, the permanent key and temporary keys."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.storage = Storage(config.data_dir, durable=config.durable)
+        self.owner = acls.owner_id(config.owner_uin)
+        for name in config.buckets:
+            if self.storage.find_bucket(name) is None:
+                self.storage.create_bucket(name, config.region, {"canned": "private", "grants": []}, [cors.OPEN_RULE])
+
+    def close(self) -> None:
+        self.storage.close()
+
+    def lookup(self, secret_id: str) -> Credential | None:
+        if secret_id == self.config.secret_id:
+            return Credential(secret_id, self.config.secret_key)
+        row = self.storage.find_credential(secret_id) if secret_id else None
+        if row is None:
+            return None
+        return Credential(row["secret_id"], row["secret_key"], row["token"], row["expires"])
+
+    def issue_temporary_credentials(self, duration: int = 1800) -> dict:
+        """Mint an STS-style key pair plus token that this server accepts until it expires.
+
+        Returns ``{"SecretId", "SecretKey", "XCosSecurityToken", "SecurityToken",
+        "StartTime", "ExpiredTime"}`` (the shape ``getSTS`` callbacks hand to the SDKs).
+        """
+        start = int(time.time())
+        expires = start + int(duration)
+        secret_id = "AKIDtmp" + secrets.token_hex(14)
+        secret_key = base64.b64encode(os.urandom(24)).decode().replace("+", "A").replace("/", "B")
+        token = secrets.token_urlsafe(48)
+        self.storage.add_credential(secret_id, secret_key, token, expires)
+        return {
+            "SecretId": secret_id,
+            "SecretKey": secret_key,
+            "XCosSecurityToken": token,
+            "SecurityToken": token,
+            "StartTime": start,
+            "ExpiredTime": expires,
+        }

@@ -1,0 +1,659 @@
+"""Buckets, objects, ACLs, CORS and multipart state: SQLite (WAL) plus one file per blob.
+
+All protocol rules live here and nothing here knows HTTP. Object bytes are
+written by a `BlobWriter` to ``tmp/``, hashed on the way (MD5, CRC-64), fsynced
+and renamed into ``blobs/``; only then is a row committed, so a crash or a
+dropped client leaves no partial object and the previous version intact.
+Blob file names are random, never derived from keys, so no key can name a
+path outside the data directory.
+
+Methods are synchronous and thread-safe (one lock around the connection);
+callers run the slow ones (complete, copy) in a worker thread.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import sqlite3
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from . import crc64
+from .errors import CosServerError
+
+MIN_PART = 1 << 20
+MAX_PARTS = 10000
+MAX_PUT = 5 << 30
+# Without crcmod's C extension, CRC-64 is only computed for bodies up to this size.
+SLOW_CRC_LIMIT = 8 << 20
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS buckets (
+    name TEXT PRIMARY KEY, region TEXT NOT NULL, created REAL NOT NULL,
+    acl TEXT NOT NULL, cors TEXT
+);
+CREATE TABLE IF NOT EXISTS objects (
+    bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
+    crc64 TEXT, mtime REAL NOT NULL, content_type TEXT NOT NULL, headers TEXT NOT NULL,
+    meta TEXT NOT NULL, storage_class TEXT NOT NULL, acl TEXT NOT NULL, blob TEXT NOT NULL,
+    PRIMARY KEY (bucket, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uploads (
+    upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated REAL NOT NULL,
+    content_type TEXT NOT NULL, headers TEXT NOT NULL, meta TEXT NOT NULL,
+    storage_class TEXT NOT NULL, acl TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, upload_id);
+CREATE TABLE IF NOT EXISTS parts (
+    upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, size INTEGER NOT NULL,
+    etag TEXT NOT NULL, crc64 TEXT, mtime REAL NOT NULL, blob TEXT NOT NULL,
+    PRIMARY KEY (upload_id, part_number)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS credentials (
+    secret_id TEXT PRIMARY KEY, secret_key TEXT NOT NULL, token TEXT NOT NULL, expires REAL NOT NULL
+);
+"""
+
+
+class DataDirBusy(RuntimeError):
+    """Another server holds the data directory."""
+
+
+@dataclass
+class Blob:
+    name: str
+    size: int
+    md5: str
+    crc64: str | None
+
+
+@dataclass
+class Bucket:
+    name: str
+    region: str
+    created: float
+    acl: dict
+    cors: list | None
+
+
+@dataclass
+class ObjectMeta:
+    """What PUT, copy (Replaced) and multipart init store besides the bytes."""
+
+    content_type: str = "application/octet-stream"
+    headers: dict = field(default_factory=dict)  # cache-control, content-disposition, ...
+    meta: dict = field(default_factory=dict)  # x-cos-meta-* (names lower-cased)
+    storage_class: str = "STANDARD"
+    acl: dict = field(default_factory=lambda: {"canned": "default", "grants": []})
+
+
+@dataclass
+class ObjectRecord:
+    bucket: str
+    key: str
+    size: int
+    etag: str
+    crc64: str | None
+    mtime: float
+    meta: ObjectMeta
+    blob: str
+
+
+@dataclass
+class Upload:
+    upload_id: str
+    bucket: str
+    key: str
+    initiated: float
+    meta: ObjectMeta
+
+
+@dataclass
+class Part:
+    number: int
+    size: int
+    etag: str
+    crc64: str | None
+    mtime: float
+    blob: str
+
+
+class BlobWriter:
+    """Streams bytes to a temporary file, hashing as it goes; `finish` makes it durable."""
+
+    def __init__(self, storage: "Storage") -> None:
+        self._storage = storage
+        self.tmp_path = os.path.join(storage.tmp_dir, uuid.uuid4().hex)
+        self._file: BinaryIO | None = open(self.tmp_path, "wb", buffering=0)
+        self._md5 = hashlib.md5()
+        self._crc: crc64.Crc64 | None = crc64.Crc64()
+        self.size = 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        assert self._file is not None
+        self._file.write(data)
+        self._md5.update(data)
+        if self._crc is not None:
+            if not crc64.FAST and self.size + len(data) > SLOW_CRC_LIMIT:
+                self._crc = None
+            else:
+                self._crc.update(data)
+        self.size += len(data)
+
+    @property
+    def md5_hex(self) -> str:
+        return self._md5.hexdigest()
+
+    def finish(self) -> Blob:
+        """fsync, rename into blobs/, and describe the result."""
+        assert self._file is not None
+        if self._storage.durable:
+            os.fsync(self._file.fileno())
+        self._file.close()
+        self._file = None
+        name = self._storage.new_blob_name()
+        os.replace(self.tmp_path, self._storage.blob_path(name))
+        if self._storage.durable:
+            self._storage.fsync_dir(os.path.dirname(self._storage.blob_path(name)))
+        crc = str(self._crc.value) if self._crc is not None else None
+        return Blob(name, self.size, self._md5.hexdigest(), crc)
+
+    def discard(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        try:
+            os.unlink(self.tmp_path)
+        except FileNotFoundError:
+            pass
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _meta_json(meta: ObjectMeta) -> tuple[str, str, str, str, str]:
+    return (
+        meta.content_type,
+        json.dumps(meta.headers),
+        json.dumps(meta.meta),
+        meta.storage_class,
+        json.dumps(meta.acl),
+    )
+
+
+def _meta_from(row: sqlite3.Row) -> ObjectMeta:
+    return ObjectMeta(
+        row["content_type"],
+        json.loads(row["headers"]),
+        json.loads(row["meta"]),
+        row["storage_class"],
+        json.loads(row["acl"]),
+    )
+
+
+def _object(row: sqlite3.Row) -> ObjectRecord:
+    return ObjectRecord(
+        row["bucket"], row["key"], row["size"], row["etag"], row["crc64"], row["mtime"], _meta_from(row), row["blob"]
+    )
+
+
+def _successor(prefix: str) -> str:
+    """The smallest string greater than every string starting with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+class Storage:
+    """The server's state. ``durable=False`` skips fsyncs (for bulk test setup)."""
+
+    def __init__(self, data_dir: str, durable: bool = True) -> None:
+        self.data_dir = os.path.abspath(data_dir)
+        self.durable = durable
+        self.tmp_dir = os.path.join(self.data_dir, "tmp")
+        self.blob_dir = os.path.join(self.data_dir, "blobs")
+        os.makedirs(self.tmp_dir, exist_ok=True)
+        os.makedirs(self.blob_dir, exist_ok=True)
+        self._lock_file = open(os.path.join(self.data_dir, "LOCK"), "a+")
+        try:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock_file.close()
+            raise DataDirBusy(f"data dir {self.data_dir} is in use by another cos_web.server") from None
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(
+            os.path.join(self.data_dir, "meta.sqlite3"), check_same_thread=False, isolation_level=None
+        )
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=" + ("FULL" if durable else "NORMAL"))
+        self._db.executescript(_SCHEMA)
+        self._sweep()
+
+    # ------------------------------------------------------------------ plumbing
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+            self._lock_file.close()
+
+    def _sweep(self) -> None:
+        """Drop leftovers of interrupted writes: temp files and unreferenced blobs."""
+        for name in os.listdir(self.tmp_dir):
+            try:
+                os.unlink(os.path.join(self.tmp_dir, name))
+            except OSError:
+                pass
+        used = {r[0] for r in self._db.execute("SELECT blob FROM objects UNION SELECT blob FROM parts")}
+        for sub in os.listdir(self.blob_dir):
+            folder = os.path.join(self.blob_dir, sub)
+            for name in os.listdir(folder):
+                if f"{sub}/{name}" not in used:
+                    os.unlink(os.path.join(folder, name))
+
+    def new_blob_name(self) -> str:
+        name = uuid.uuid4().hex
+        os.makedirs(os.path.join(self.blob_dir, name[:2]), exist_ok=True)
+        return f"{name[:2]}/{name}"
+
+    def blob_path(self, name: str) -> str:
+        return os.path.join(self.blob_dir, name)
+
+    def fsync_dir(self, path: str) -> None:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _unlink_blobs(self, names: list[str]) -> None:
+        for name in names:
+            try:
+                os.unlink(self.blob_path(name))
+            except FileNotFoundError:
+                pass
+
+    def writer(self) -> BlobWriter:
+        return BlobWriter(self)
+
+    def _tx(self):
+        return _Transaction(self._db)
+
+    # ------------------------------------------------------------------ buckets
+    def create_bucket(self, name: str, region: str, acl: dict, cors: list | None = None) -> Bucket:
+        with self._lock, self._tx():
+            if self._db.execute("SELECT 1 FROM buckets WHERE name=?", (name,)).fetchone():
+                raise CosServerError("BucketAlreadyOwnedByYou")
+            if self._db.execute("SELECT count(*) FROM buckets").fetchone()[0] >= 200:
+                raise CosServerError("TooManyBuckets")
+            created = _now()
+            self._db.execute(
+                "INSERT INTO buckets VALUES (?,?,?,?,?)",
+                (name, region, created, json.dumps(acl), json.dumps(cors) if cors is not None else None),
+            )
+        return Bucket(name, region, created, acl, cors)
+
+    def find_bucket(self, name: str) -> Bucket | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM buckets WHERE name=?", (name,)).fetchone()
+        if row is None:
+            return None
+        cors = json.loads(row["cors"]) if row["cors"] else None
+        return Bucket(row["name"], row["region"], row["created"], json.loads(row["acl"]), cors)
+
+    def bucket(self, name: str) -> Bucket:
+        found = self.find_bucket(name)
+        if found is None:
+            raise CosServerError("NoSuchBucket")
+        return found
+
+    def list_buckets(self) -> list[Bucket]:
+        with self._lock:
+            names = [r[0] for r in self._db.execute("SELECT name FROM buckets ORDER BY name")]
+        return [b for b in (self.find_bucket(n) for n in names) if b]
+
+    def delete_bucket(self, name: str) -> None:
+        with self._lock, self._tx():
+            self.bucket(name)
+            busy = self._db.execute(
+                "SELECT 1 FROM objects WHERE bucket=? UNION ALL SELECT 1 FROM uploads WHERE bucket=? LIMIT 1",
+                (name, name),
+            ).fetchone()
+            if busy:
+                raise CosServerError("BucketNotEmpty")
+            self._db.execute("DELETE FROM buckets WHERE name=?", (name,))
+
+    def set_bucket_acl(self, name: str, acl: dict) -> None:
+        with self._lock, self._tx():
+            self.bucket(name)
+            self._db.execute("UPDATE buckets SET acl=? WHERE name=?", (json.dumps(acl), name))
+
+    def set_bucket_cors(self, name: str, cors: list | None) -> None:
+        with self._lock, self._tx():
+            self.bucket(name)
+            value = json.dumps(cors) if cors is not None else None
+            self._db.execute("UPDATE buckets SET cors=? WHERE name=?", (value, name))
+
+    # ------------------------------------------------------------------ objects
+    def find_object(self, bucket: str, key: str) -> ObjectRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
+        return _object(row) if row else None
+
+    def get_object(self, bucket: str, key: str) -> ObjectRecord:
+        found = self.find_object(bucket, key)
+        if found is None:
+            self.bucket(bucket)
+            raise CosServerError("NoSuchKey")
+        return found
+
+    def open_object(self, bucket: str, key: str) -> tuple[ObjectRecord, BinaryIO]:
+        """The record and an open file of its bytes, taken together so no writer can swap them."""
+        with self._lock:
+            record = self.get_object(bucket, key)
+            return record, open(self.blob_path(record.blob), "rb")
+
+    def put_object(self, bucket: str, key: str, blob: Blob, meta: ObjectMeta, etag: str | None = None,
+                   crc: str | None = None) -> ObjectRecord:
+        """Commit a finished blob as the object's new version (last commit wins)."""
+        record = ObjectRecord(bucket, key, blob.size, etag or f'"{blob.md5}"', crc if crc else blob.crc64, _now(),
+                              meta, blob.name)
+        with self._lock:
+            try:
+                with self._tx():
+                    self.bucket(bucket)
+                    old = self._db.execute(
+                        "SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)
+                    ).fetchone()
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (bucket, key, record.size, record.etag, record.crc64, record.mtime, *_meta_json(meta),
+                         blob.name),
+                    )
+            except BaseException:
+                self._unlink_blobs([blob.name])
+                raise
+            if old:
+                self._unlink_blobs([old[0]])
+        return record
+
+    def set_object_acl(self, bucket: str, key: str, acl: dict) -> None:
+        with self._lock, self._tx():
+            self.get_object(bucket, key)
+            record = self.find_object(bucket, key)
+            assert record is not None
+            self._db.execute("UPDATE objects SET acl=? WHERE bucket=? AND key=?", (json.dumps(acl), bucket, key))
+
+    def delete_object(self, bucket: str, key: str) -> bool:
+        with self._lock:
+            with self._tx():
+                row = self._db.execute("SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
+                if row:
+                    self._db.execute("DELETE FROM objects WHERE bucket=? AND key=?", (bucket, key))
+            if row:
+                self._unlink_blobs([row[0]])
+        return bool(row)
+
+    def copy_blob(self, source: BinaryIO, first: int, length: int) -> Blob:
+        """A new blob holding ``length`` bytes of the open file ``source`` from ``first``."""
+        writer = self.writer()
+        try:
+            source.seek(first)
+            remaining = length
+            while remaining > 0:
+                chunk = source.read(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                writer.write(chunk)
+                remaining -= len(chunk)
+            return writer.finish()
+        except BaseException:
+            writer.discard()
+            raise
+
+    def list_objects(self, bucket: str, prefix: str = "", delimiter: str = "", marker: str = "",
+                     max_keys: int = 1000) -> tuple[list[ObjectRecord], list[str], bool, str | None]:
+        """(contents, common prefixes, truncated, next marker), paged from the key index."""
+        self.bucket(bucket)
+        contents: list[ObjectRecord] = []
+        prefixes: list[str] = []
+        start, inclusive = (marker, False) if marker > prefix else (prefix, True)
+        if delimiter and marker.startswith(prefix):
+            cut = marker.find(delimiter, len(prefix))
+            if cut >= 0 and marker == marker[: cut + len(delimiter)]:
+                start, inclusive = _successor(marker), True
+        last: str | None = None
+        while True:
+            op = ">=" if inclusive else ">"
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT * FROM objects WHERE bucket=? AND key {op} ? ORDER BY key LIMIT ?",
+                    (bucket, start, 200),
+                ).fetchall()
+            if not rows:
+                return contents, prefixes, False, None
+            for row in rows:
+                key = row["key"]
+                if not key.startswith(prefix):
+                    return contents, prefixes, False, None
+                cut = key.find(delimiter, len(prefix)) if delimiter else -1
+                if len(contents) + len(prefixes) >= max_keys:
+                    return contents, prefixes, True, last
+                if cut >= 0:
+                    common = key[: cut + len(delimiter)]
+                    prefixes.append(common)
+                    last = common
+                    start, inclusive = _successor(common), True
+                    break
+                contents.append(_object(row))
+                last = key
+                start, inclusive = key, False
+
+    # ------------------------------------------------------------------ multipart
+    def create_upload(self, bucket: str, key: str, meta: ObjectMeta) -> Upload:
+        upload = Upload(f"{int(_now())}{secrets.token_hex(16)}", bucket, key, _now(), meta)
+        with self._lock, self._tx():
+            self.bucket(bucket)
+            self._db.execute(
+                "INSERT INTO uploads VALUES (?,?,?,?,?,?,?,?,?)",
+                (upload.upload_id, bucket, key, upload.initiated, *_meta_json(meta)),
+            )
+        return upload
+
+    def get_upload(self, bucket: str, key: str, upload_id: str) -> Upload:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM uploads WHERE upload_id=? AND bucket=? AND key=?", (upload_id, bucket, key)
+            ).fetchone()
+        if row is None:
+            self.bucket(bucket)
+            raise CosServerError("NoSuchUpload")
+        return Upload(row["upload_id"], row["bucket"], row["key"], row["initiated"], _meta_from(row))
+
+    def put_part(self, bucket: str, key: str, upload_id: str, number: int, blob: Blob) -> Part:
+        part = Part(number, blob.size, f'"{blob.md5}"', blob.crc64, _now(), blob.name)
+        with self._lock:
+            try:
+                with self._tx():
+                    self.get_upload(bucket, key, upload_id)
+                    old = self._db.execute(
+                        "SELECT blob FROM parts WHERE upload_id=? AND part_number=?", (upload_id, number)
+                    ).fetchone()
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO parts VALUES (?,?,?,?,?,?,?)",
+                        (upload_id, number, part.size, part.etag, part.crc64, part.mtime, blob.name),
+                    )
+            except BaseException:
+                self._unlink_blobs([blob.name])
+                raise
+            if old:
+                self._unlink_blobs([old[0]])
+        return part
+
+    def list_parts(self, upload_id: str, marker: int = 0, max_parts: int = 1000) -> tuple[list[Part], bool]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM parts WHERE upload_id=? AND part_number>? ORDER BY part_number LIMIT ?",
+                (upload_id, marker, max_parts + 1),
+            ).fetchall()
+        parts = [Part(r["part_number"], r["size"], r["etag"], r["crc64"], r["mtime"], r["blob"]) for r in rows]
+        return parts[:max_parts], len(parts) > max_parts
+
+    def abort_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        with self._lock:
+            with self._tx():
+                self.get_upload(bucket, key, upload_id)
+                blobs = [r[0] for r in self._db.execute("SELECT blob FROM parts WHERE upload_id=?", (upload_id,))]
+                self._db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
+                self._db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
+            self._unlink_blobs(blobs)
+
+    def complete_upload(self, bucket: str, key: str, upload_id: str, listed: list[tuple[int, str]]) -> ObjectRecord:
+        """Check the listed parts against COS's rules, join them, and commit the object."""
+        upload = self.get_upload(bucket, key, upload_id)
+        if not listed:
+            raise CosServerError("MalformedXML")
+        numbers = [n for n, _ in listed]
+        if any(b <= a for a, b in zip(numbers, numbers[1:])):
+            raise CosServerError("InvalidPartOrder")
+        stored, _ = self.list_parts(upload_id, 0, MAX_PARTS)
+        by_number = {p.number: p for p in stored}
+        parts = []
+        for (number, etag), prev in zip(listed, [None] + numbers[:-1]):
+            part = by_number.get(number)
+            if part is None or part.etag.strip('"') != etag.strip().strip('"').lower():
+                raise CosServerError("InvalidPart")
+            if prev is not None and number != prev + 1:
+                raise CosServerError("InvalidPart", "The part numbers are not continuous.")
+            parts.append(part)
+        for part in parts[:-1]:
+            if part.size < MIN_PART:
+                raise CosServerError("EntityTooSmall")
+        blob, crc = self._join(parts)
+        digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in parts)).hexdigest()
+        etag = f'"{digest}-{len(parts)}"'
+        record = ObjectRecord(bucket, key, blob.size, etag, crc, _now(), upload.meta, blob.name)
+        with self._lock:
+            try:
+                with self._tx():
+                    self.get_upload(bucket, key, upload_id)  # aborted meanwhile?
+                    old = self._db.execute(
+                        "SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)
+                    ).fetchone()
+                    part_blobs = [r[0] for r in self._db.execute("SELECT blob FROM parts WHERE upload_id=?",
+                                                                 (upload_id,))]
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (bucket, key, record.size, etag, crc, record.mtime, *_meta_json(upload.meta), blob.name),
+                    )
+                    self._db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
+                    self._db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
+            except BaseException:
+                self._unlink_blobs([blob.name])
+                raise
+            self._unlink_blobs(part_blobs + ([old[0]] if old else []))
+        return record
+
+    def _join(self, parts: list[Part]) -> tuple[Blob, str | None]:
+        tmp = os.path.join(self.tmp_dir, uuid.uuid4().hex)
+        crc: int | None = 0
+        size = 0
+        try:
+            with open(tmp, "wb") as out:
+                for part in parts:
+                    with open(self.blob_path(part.blob), "rb") as src:
+                        shutil.copyfileobj(src, out, 1 << 20)
+                    if crc is not None and part.crc64 is not None:
+                        crc = crc64.combine(crc, int(part.crc64), part.size)
+                    else:
+                        crc = None
+                    size += part.size
+                out.flush()
+                if self.durable:
+                    os.fsync(out.fileno())
+            name = self.new_blob_name()
+            os.replace(tmp, self.blob_path(name))
+            if self.durable:
+                self.fsync_dir(os.path.dirname(self.blob_path(name)))
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return Blob(name, size, "", None), (str(crc) if crc is not None else None)
+
+    def list_uploads(self, bucket: str, prefix: str = "", delimiter: str = "", key_marker: str = "",
+                     upload_id_marker: str = "", max_uploads: int = 1000
+                     ) -> tuple[list[Upload], list[str], bool, str | None, str | None]:
+        """(uploads, common prefixes, truncated, next key marker, next upload-id marker)."""
+        self.bucket(bucket)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM uploads WHERE bucket=? AND key>=? ORDER BY key, upload_id", (bucket, prefix)
+            ).fetchall()
+        uploads: list[Upload] = []
+        prefixes: list[str] = []
+        next_key = next_id = None
+        for row in rows:
+            key, uid = row["key"], row["upload_id"]
+            if not key.startswith(prefix):
+                break
+            if key_marker:
+                if upload_id_marker:
+                    if key < key_marker or (key == key_marker and uid <= upload_id_marker):
+                        continue
+                elif key <= key_marker:
+                    continue
+            cut = key.find(delimiter, len(prefix)) if delimiter else -1
+            if cut >= 0:
+                common = key[: cut + len(delimiter)]
+                if prefixes and prefixes[-1] == common:
+                    continue
+                if key_marker and common <= key_marker and not upload_id_marker:
+                    continue
+                if len(uploads) + len(prefixes) >= max_uploads:
+                    return uploads, prefixes, True, next_key, next_id
+                prefixes.append(common)
+                next_key, next_id = common, ""
+                continue
+            if len(uploads) + len(prefixes) >= max_uploads:
+                return uploads, prefixes, True, next_key, next_id
+            uploads.append(Upload(uid, bucket, key, row["initiated"], _meta_from(row)))
+            next_key, next_id = key, uid
+        return uploads, prefixes, False, None, None
+
+    # ------------------------------------------------------------------ temporary credentials
+    def add_credential(self, secret_id: str, secret_key: str, token: str, expires: float) -> None:
+        with self._lock, self._tx():
+            self._db.execute("DELETE FROM credentials WHERE expires < ?", (_now() - 86400,))
+            self._db.execute("INSERT OR REPLACE INTO credentials VALUES (?,?,?,?)",
+                             (secret_id, secret_key, token, expires))
+
+    def find_credential(self, secret_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM credentials WHERE secret_id=?", (secret_id,)).fetchone()
+        return dict(row) if row else None
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._depth_owner = False
+
+    def __enter__(self) -> None:
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth_owner = True
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if not self._depth_owner:
+            return
+        if exc_type is None:
+            self._db.execute("COMMIT")
+        else:
+            self._db.execute("ROLLBACK")

@@ -1,0 +1,220 @@
+"""Moving object bytes and object headers: request bodies to blobs, blobs to responses.
+
+Bodies are read in large chunks and handed to a worker thread to hash and
+write while the event loop keeps receiving (double buffering), so ingest is
+bounded by disk and MD5, not by Python overhead; memory stays at a few MiB
+per upload whatever the size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import mimetypes
+from typing import BinaryIO
+
+from aiohttp import web
+
+from .context import Ctx, http_date
+from .errors import CosServerError, NotModified
+from .storage import MAX_PUT, Blob, ObjectMeta, ObjectRecord
+
+CHUNK = 1 << 20
+META_LIMIT = 2048
+STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
+STORAGE_CLASSES = {"STANDARD", "STANDARD_IA", "ARCHIVE", "DEEP_ARCHIVE", "INTELLIGENT_TIERING", "MAZ_STANDARD",
+                   "MAZ_STANDARD_IA", "MAZ_INTELLIGENT_TIERING"}
+RESPONSE_OVERRIDES = {
+    "response-content-type": "Content-Type",
+    "response-content-language": "Content-Language",
+    "response-expires": "Expires",
+    "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+}
+_MIME = mimetypes.MimeTypes(filenames=())
+
+
+def guess_type(key: str) -> str:
+    return _MIME.guess_type(key, strict=False)[0] or "application/octet-stream"
+
+
+def expected_md5(request: web.Request) -> str | None:
+    raw = request.headers.get("Content-MD5")
+    if raw is None:
+        return None
+    try:
+        digest = base64.b64decode(raw.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise CosServerError("InvalidDigest") from None
+    if len(digest) != 16:
+        raise CosServerError("InvalidDigest")
+    return digest.hex()
+
+
+def check_length(request: web.Request, limit: int = MAX_PUT) -> None:
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if request.content_length is None and not chunked:
+        raise CosServerError("MissingContentLength")
+    if request.content_length is not None and request.content_length > limit:
+        raise CosServerError("EntityTooLarge")
+
+
+async def receive(ctx: Ctx, request: web.Request, limit: int = MAX_PUT) -> Blob:
+    """Stream the request body into a durable blob, checking length and Content-MD5."""
+    check_length(request, limit)
+    md5 = expected_md5(request)
+    writer = ctx.storage.writer()
+    loop = asyncio.get_running_loop()
+    pending: asyncio.Future | None = None
+    buf = bytearray()
+    try:
+        while True:
+            chunk = await request.content.readany()
+            if chunk:
+                buf += chunk
+                ctx.bytes_in += len(chunk)
+                if ctx.bytes_in > limit:
+                    raise CosServerError("EntityTooLarge")
+            if len(buf) >= CHUNK or (not chunk and buf):
+                if pending is not None:
+                    await pending
+                pending = loop.run_in_executor(None, writer.write, bytes(buf))
+                buf.clear()
+            if not chunk:
+                break
+        if pending is not None:
+            await pending
+            pending = None
+        if request.content_length is not None and writer.size != request.content_length:
+            raise CosServerError("IncompleteBody")
+        if md5 is not None and md5 != writer.md5_hex:
+            raise CosServerError("BadDigest")
+        return await loop.run_in_executor(None, writer.finish)
+    except BaseException:
+        if pending is not None:
+            try:
+                await asyncio.shield(pending)
+            except BaseException:
+                pass
+        writer.discard()
+        raise
+
+
+def meta_from_headers(request: web.Request, key: str) -> ObjectMeta:
+    """Content-Type, stored standard headers, x-cos-meta-*, storage class (ACL is set by the caller)."""
+    headers = request.headers
+    meta = {}
+    for name, value in headers.items():
+        if name.lower().startswith("x-cos-meta-"):
+            meta[name.lower()] = value
+    if sum(len(n) + len(v) for n, v in meta.items()) > META_LIMIT:
+        raise CosServerError("MetadataTooLarge")
+    storage_class = headers.get("x-cos-storage-class", "STANDARD").upper()
+    if storage_class not in STORAGE_CLASSES:
+        raise CosServerError("InvalidArgument", "The storage class you specified is not valid.")
+    stored = {h: headers[h] for h in STORED_HEADERS if h in headers}
+    content_type = headers.get("Content-Type") or guess_type(key)
+    return ObjectMeta(content_type, stored, meta, storage_class)
+
+
+def object_headers(record: ObjectRecord) -> dict[str, str]:
+    """What HEAD and GET say about an object (minus Content-Length/Range)."""
+    headers = {
+        "Content-Type": record.meta.content_type,
+        "ETag": record.etag,
+        "Last-Modified": http_date(record.mtime),
+        "x-cos-object-type": "normal",
+    }
+    if record.crc64 is not None:
+        headers["x-cos-hash-crc64ecma"] = record.crc64
+    if record.meta.storage_class != "STANDARD":
+        headers["x-cos-storage-class"] = record.meta.storage_class
+    headers.update(record.meta.headers)
+    headers.update(record.meta.meta)
+    return headers
+
+
+def _etag_in(value: str, etag: str) -> bool:
+    tags = [t.strip() for t in value.split(",")]
+    return "*" in tags or any(t.strip('"').removeprefix("W/").strip('"') == etag.strip('"') for t in tags)
+
+
+def check_conditions(headers, record: ObjectRecord, prefix: str = "") -> None:
+    """If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since, in RFC 7232 order.
+
+    With ``prefix`` ("x-cos-copy-source-") every failure is a 412, as COS does for copy sources.
+    """
+    from .context import parse_http_date
+
+    mtime = int(record.mtime)
+    if_match = headers.get(prefix + "If-Match")
+    if if_match is not None and not _etag_in(if_match, record.etag):
+        raise CosServerError("PreconditionFailed")
+    ius = parse_http_date(headers.get(prefix + "If-Unmodified-Since"))
+    if if_match is None and ius is not None and mtime > ius:
+        raise CosServerError("PreconditionFailed")
+    not_modified = {"ETag": record.etag, "Last-Modified": http_date(record.mtime)}
+    if record.crc64 is not None:
+        not_modified["x-cos-hash-crc64ecma"] = record.crc64
+    inm = headers.get(prefix + "If-None-Match")
+    if inm is not None and _etag_in(inm, record.etag):
+        if prefix:
+            raise CosServerError("PreconditionFailed")
+        raise NotModified(not_modified)
+    ims = parse_http_date(headers.get(prefix + "If-Modified-Since"))
+    if inm is None and ims is not None and mtime <= ims:
+        if prefix:
+            raise CosServerError("PreconditionFailed")
+        raise NotModified(not_modified)
+
+
+def parse_range(value: str | None, size: int) -> tuple[int, int] | None:
+    """(first, last) for one satisfiable byte range, None to send everything, or InvalidRange."""
+    if not value or not value.strip().lower().startswith("bytes="):
+        return None
+    spec = value.strip()[6:].strip()
+    if "," in spec or "-" not in spec:
+        return None
+    first_s, _, last_s = spec.partition("-")
+    first_s, last_s = first_s.strip(), last_s.strip()
+    if not (first_s.isdigit() or first_s == "") or not (last_s.isdigit() or last_s == "") or (not first_s and not last_s):
+        return None
+    if first_s == "":
+        length = int(last_s)
+        if length == 0 or size == 0:
+            raise CosServerError("InvalidRange", headers={"Content-Range": f"bytes */{size}"})
+        return max(0, size - length), size - 1
+    first = int(first_s)
+    last = int(last_s) if last_s else size - 1
+    if last < first:
+        return None
+    if first >= size:
+        raise CosServerError("InvalidRange", headers={"Content-Range": f"bytes */{size}"})
+    return first, min(last, size - 1)
+
+
+async def send_object(request: web.Request, record: ObjectRecord, fh: BinaryIO, headers: dict[str, str],
+                      byte_range: tuple[int, int] | None) -> web.StreamResponse:
+    """Stream a blob (or a range of it) from an already open file."""
+    first, last = byte_range if byte_range else (0, record.size - 1)
+    response = web.StreamResponse(status=206 if byte_range else 200, headers=headers)
+    if byte_range:
+        response.headers["Content-Range"] = f"bytes {first}-{last}/{record.size}"
+    response.content_length = max(0, last - first + 1)
+    try:
+        await response.prepare(request)
+        if request.method != "HEAD":
+            fh.seek(first)
+            remaining = last - first + 1
+            while remaining > 0:
+                chunk = fh.read(min(CHUNK, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+                await response.write(chunk)
+        await response.write_eof()
+    finally:
+        fh.close()
+    return response
