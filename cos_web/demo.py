@@ -37,14 +37,12 @@ from pathlib import Path
 from typing import Any
 
 from .auth import build_authorization
+from .server.state import DEFAULT_REGION as LOCAL_REGION
+from .server.state import DEMO_BUCKET as LOCAL_BUCKET
+from .server.state import DEMO_SECRET_ID as LOCAL_SECRET_ID
+from .server.state import DEMO_SECRET_KEY as LOCAL_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# Identities of the local COS server when nothing is configured (not secrets: they exist only here).
-LOCAL_SECRET_ID = "AKIDcosweblocaltest000000000000000"
-LOCAL_SECRET_KEY = "coswebLocalTestSecretKey00000000"
-LOCAL_BUCKET = "demo-1250000000"
-LOCAL_REGION = "ap-guangzhou"
 
 SIGNABLE_METHODS = frozenset({"get", "head", "put", "post", "delete", "options"})
 # Sub-resources that change who may read or write; the demo never signs a write of them.
@@ -288,7 +286,6 @@ def create_app(settings: DemoSettings, *, wheel_dir: Path | None = None):
     wheel_dir = wheel_dir or root / "build" / "wheel"
     pyodide, has_micropip = pyodide_dir(root)
     app = web.Application(middlewares=[_no_store_middleware(web)])
-    app["settings"] = settings
 
     def error(exc: SigningRefused):
         return web.json_response({"code": exc.code, "message": exc.message}, status=exc.status)

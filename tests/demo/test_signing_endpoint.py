@@ -24,7 +24,7 @@ def _resign(result: dict, **request) -> str:
 def test_defaults_are_the_local_server():
     assert SETTINGS.mode == "local"
     assert SETTINGS.domain == "http://{Bucket}.cos.{Region}.localhost:9123"
-    assert "demo-1250000000.cos.ap-guangzhou.localhost:9123" in SETTINGS.bucket_hosts()
+    assert "examplebucket-1250000000.cos.ap-guangzhou.localhost:9123" in SETTINGS.bucket_hosts()
     assert "secret_key" not in repr(SETTINGS) and SETTINGS.secret_key not in repr(SETTINGS)
 
 
@@ -46,12 +46,12 @@ def test_signs_with_the_bucket_host_added():
     start, end = map(int, fields["q-key-time"].split(";"))
     assert end - start == 900
     expected = _resign(result, Method="put", Key="uploads/a b.txt",
-                       Headers={"Content-Length": "3", "Host": "demo-1250000000.cos.ap-guangzhou.localhost:9123"})  # fmt: skip
+                       Headers={"Content-Length": "3", "Host": "examplebucket-1250000000.cos.ap-guangzhou.localhost:9123"})  # fmt: skip
     assert result["Authorization"] == expected
 
 
 def test_keeps_the_host_the_page_sent_when_it_is_the_bucket():
-    host = "demo-1250000000.cos.ap-guangzhou.localhost:9123"
+    host = "examplebucket-1250000000.cos.ap-guangzhou.localhost:9123"
     result = sign_request(SETTINGS, {"Method": "get", "Key": "", "Query": {"prefix": "uploads/", "delimiter": "/"},
                                      "Headers": {"Host": host}})  # fmt: skip
     fields = parse_authorization(result["Authorization"])
@@ -63,7 +63,7 @@ def test_keeps_the_host_the_page_sent_when_it_is_the_bucket():
 @pytest.mark.parametrize(
     "body, words",
     [
-        ({"Method": "get", "Key": "a", "Bucket": "other-1250000000"}, "only for bucket demo-1250000000"),
+        ({"Method": "get", "Key": "a", "Bucket": "other-1250000000"}, "only for bucket examplebucket-1250000000"),
         ({"Method": "get", "Key": "a", "Region": "ap-beijing"}, "only for region"),
         ({"Method": "get", "Key": "a", "Headers": {"Host": "other-1250000000.cos.ap-guangzhou.myqcloud.com"}}, "not host"),
         ({"Method": "delete", "Key": ""}, "on the bucket itself"),
@@ -152,3 +152,60 @@ def test_serves_pages_and_assets(demo):
     assert status == 200 and headers["Content-Type"] == "application/wasm"
     status, _, _ = _call(demo.url + "/wheel/cos_web-0.1.0-py3-none-any.whl")
     assert status == 200
+
+
+# --------------------------------------------------------------------------- against the local COS server
+
+
+@pytest.fixture(scope="module")
+def local_cos(tmp_path_factory):
+    from cos_web.server import start_in_thread
+
+    server = start_in_thread(port=0, data_dir=str(tmp_path_factory.mktemp("cos")), quiet=True, durable=False,
+                             buckets=[SETTINGS.bucket], secret_id=SETTINGS.secret_id, secret_key=SETTINGS.secret_key)  # fmt: skip
+    yield server
+    server.stop()
+
+
+def _cos_request(local_cos, method: str, key: str, headers: dict, data: bytes | None = None) -> tuple[int, bytes]:
+    url = f"http://127.0.0.1:{local_cos.port}/{key}"
+    req = urllib.request.Request(url, data=data, method=method.upper(), headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_the_local_server_accepts_what_the_endpoint_signs(local_cos):
+    settings = DemoSettings.from_env({}, cos_port=local_cos.port)
+    host = f"{settings.bucket}.cos.{settings.region}.localhost:{local_cos.port}"
+    put = sign_request(settings, {"Method": "put", "Key": "uploads/hello.txt", "Headers": {"Host": host, "Content-Length": "5"}})
+    status, _ = _cos_request(local_cos, "put", "uploads/hello.txt", {"Host": host, "Authorization": put["Authorization"]}, b"hello")
+    assert status == 200
+    # No Host from the page: the endpoint adds the bucket's own, which the server checks.
+    get = sign_request(settings, {"Method": "get", "Key": "uploads/hello.txt"})
+    assert _cos_request(local_cos, "get", "uploads/hello.txt", {"Host": host, "Authorization": get["Authorization"]}) == (200, b"hello")
+    # A signature made for one object does not open another.
+    status, body = _cos_request(local_cos, "get", "uploads/other.txt", {"Host": host, "Authorization": get["Authorization"]})
+    assert status == 403 and b"SignatureDoesNotMatch" in body
+
+
+def test_sts_hands_out_temporary_keys_the_server_accepts(local_cos):
+    settings = DemoSettings.from_env({}, cos_port=local_cos.port, sts_issuer=local_cos.issue_temporary_credentials)
+    server = DemoServer(settings).start()
+    try:
+        status, body, _ = _call(server.url + "/api/sts")
+    finally:
+        server.stop()
+    assert status == 200
+    creds = json.loads(body)
+    assert set(creds) >= {"SecretId", "SecretKey", "XCosSecurityToken", "ExpiredTime", "StartTime"}
+    assert creds["SecretKey"] != settings.secret_key and settings.secret_key not in body
+    assert 0 < creds["ExpiredTime"] - creds["StartTime"] <= 3600
+    host = f"{settings.bucket}.cos.{settings.region}.localhost:{local_cos.port}"
+    auth = build_authorization(SecretId=creds["SecretId"], SecretKey=creds["SecretKey"], Method="get", Key="",
+                               Headers={"Host": host})  # fmt: skip
+    status, body = _cos_request(local_cos, "get", "", {"Host": host, "Authorization": auth,
+                                                       "x-cos-security-token": creds["XCosSecurityToken"]})  # fmt: skip
+    assert status == 200, body

@@ -1,0 +1,916 @@
+"""An upload widget for a COS bucket, in Python over the DOM, for PyScript and Pyodide pages.
+
+    import js
+    from cos_web import COS
+    from cos_web.widget import UploadWidget
+
+    cos = COS(getAuthorization=js.getAuthorization)
+    UploadWidget(cos, bucket="examplebucket-1250000000", region="ap-guangzhou", prefix="uploads/").mount("#uploader")
+
+People pick or drop several files; each gets a row with a progress bar, percent, speed,
+and pause / resume / cancel. Below, a bucket browser lists the current folder
+(prefixes as folders, size, date) with download and delete. Errors are shown in words.
+
+The widget uses only cos_web's public API (``upload_file`` or ``slice_upload_file``
+with ``onProgress`` and ``TaskReady``, ``pause_task``, ``restart_task``,
+``cancel_task``, ``get_bucket``, ``get_object``, ``delete_object``). Its stylesheet,
+``widget.css``, ships in the wheel and is added to the page once.
+
+The first half of this module is plain Python (formatting, the upload state model,
+listing parsing, error wording) and imports in CPython; only :class:`UploadWidget`
+touches ``js``, and only when mounted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+__all__ = [
+    "UploadWidget",
+    "UploadItem",
+    "Listing",
+    "format_bytes",
+    "format_speed",
+    "format_eta",
+    "describe_error",
+    "parse_listing",
+]
+
+# --------------------------------------------------------------------------- formatting
+
+
+def format_bytes(size: float | int | None) -> str:
+    """1536 -> '1.5 KB' (powers of 1024, as the COS console shows sizes)."""
+    if size is None:
+        return "—"
+    size = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(size) < 1024 or unit == "TB":
+            if unit == "B":
+                return f"{int(size)} B"
+            return f"{size:.1f} {unit}" if size < 100 else f"{size:.0f} {unit}"
+        size /= 1024
+    return f"{size:.0f} TB"  # pragma: no cover - loop always returns
+
+
+def format_speed(bytes_per_second: float | None) -> str:
+    if not bytes_per_second or bytes_per_second <= 0:
+        return ""
+    return format_bytes(bytes_per_second) + "/s"
+
+
+def format_eta(remaining: float, bytes_per_second: float | None) -> str:
+    """Time left in words a person reads at a glance: '12 s left', '3 min left'."""
+    if not bytes_per_second or bytes_per_second <= 0 or remaining <= 0:
+        return ""
+    seconds = remaining / bytes_per_second
+    if seconds < 60:
+        return f"{max(1, round(seconds))} s left"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min left"
+    return f"{seconds / 3600:.1f} h left"
+
+
+def format_percent(fraction: float) -> str:
+    return f"{int(max(0.0, min(1.0, fraction)) * 100)}%"
+
+
+_ERROR_WORDS = {
+    "AccessDenied": "Access was denied. The signing service or the bucket's permissions do not allow this.",
+    "SignatureDoesNotMatch": "The storage server rejected the request's signature. Check the keys the signing service uses.",
+    "InvalidAccessKeyId": "The storage server does not know the access key the signing service uses.",
+    "NoSuchBucket": "The bucket does not exist (or is in another region).",
+    "NoSuchKey": "That file is no longer in the bucket.",
+    "NoSuchUpload": "The multipart upload no longer exists on the server; start the upload again.",
+    "EntityTooLarge": "The file is larger than the server accepts.",
+    "RequestTimeTooSkewed": "Your computer's clock differs too much from the server's.",
+    "InvalidParameter": "The request was not valid",
+    "NetworkError": "Could not reach the storage server. Check your connection, or whether the server is running (and allows this page through CORS).",
+    "Timeout": "The storage server did not answer in time.",
+}
+
+
+def describe_error(error: Any) -> str:
+    """An error in words for a person, from a CosError, a JS-style err dict, or any exception."""
+    if error is None:
+        return ""
+    if isinstance(error, str):
+        return error
+    if isinstance(error, dict):
+        code, message, status = error.get("code"), error.get("message"), error.get("statusCode")
+    else:
+        code = getattr(error, "code", None)
+        message = getattr(error, "message", None) or str(error) or type(error).__name__
+        status = getattr(error, "statusCode", None)
+    if not isinstance(code, str):
+        code = None
+    words = _ERROR_WORDS.get(code or "")
+    if code == "InvalidParameter":
+        return f"{words}: {message}."
+    if words:
+        return words if not message or message in words else f"{words} ({message})"
+    if status is None and code is None and isinstance(error, (OSError, ConnectionError)):
+        return _ERROR_WORDS["NetworkError"]
+    detail = f"{message}" if message else "Unknown error"
+    if status:
+        detail += f" (HTTP {status}{', ' + code if code else ''})"
+    elif code:
+        detail += f" ({code})"
+    return detail
+
+
+# --------------------------------------------------------------------------- upload state
+
+
+# States of one file's upload, and the buttons each allows.
+WAITING, UPLOADING, PAUSED, DONE, ERROR, CANCELED = "waiting", "uploading", "paused", "done", "error", "canceled"
+_ACTIONS = {
+    WAITING: ("pause", "cancel"),
+    UPLOADING: ("pause", "cancel"),
+    PAUSED: ("resume", "cancel"),
+    ERROR: ("retry", "remove"),
+    DONE: ("remove",),
+    CANCELED: ("remove",),
+}
+_STATE_WORDS = {
+    WAITING: "Waiting",
+    UPLOADING: "Uploading",
+    PAUSED: "Paused",
+    DONE: "Uploaded",
+    ERROR: "Failed",
+    CANCELED: "Canceled",
+}
+_ids = itertools.count(1)
+
+
+@dataclass
+class UploadItem:
+    """One file's upload as plain data; the row on screen is drawn from it."""
+
+    name: str
+    key: str
+    size: int
+    id: int = field(default_factory=lambda: next(_ids))
+    state: str = WAITING
+    loaded: int = 0
+    speed: float = 0.0
+    percent: float = 0.0
+    task_id: str | None = None
+    error: str = ""
+
+    def actions(self) -> tuple[str, ...]:
+        """Buttons the row shows now (pause and cancel need the task id the SDK hands back)."""
+        acts = _ACTIONS[self.state]
+        if self.task_id is None and self.state in (WAITING, UPLOADING):
+            return tuple(a for a in acts if a != "pause")
+        return acts
+
+    @property
+    def active(self) -> bool:
+        return self.state in (WAITING, UPLOADING, PAUSED)
+
+    def progress(self, loaded: Any = None, total: Any = None, speed: Any = None, percent: Any = None) -> bool:
+        """Apply one onProgress report; False (ignored) when the item is no longer running."""
+        if self.state not in (WAITING, UPLOADING):
+            return False
+        if total:
+            self.size = int(total)
+        if loaded is not None:
+            self.loaded = int(loaded)
+        if percent is not None:
+            self.percent = float(percent)
+        elif self.size:
+            self.percent = self.loaded / self.size
+        if speed is not None:
+            self.speed = float(speed)
+        self.state = UPLOADING
+        return True
+
+    def pause(self) -> bool:
+        if self.state not in (WAITING, UPLOADING) or self.task_id is None:
+            return False
+        self.state, self.speed = PAUSED, 0.0
+        return True
+
+    def resume(self) -> bool:
+        if self.state not in (PAUSED, ERROR) or self.task_id is None:
+            return False
+        self.state, self.error = WAITING, ""
+        return True
+
+    def cancel(self) -> bool:
+        if self.state not in (WAITING, UPLOADING, PAUSED):
+            return False
+        self.state, self.speed = CANCELED, 0.0
+        return True
+
+    def finish(self) -> bool:
+        if self.state in (CANCELED,):
+            return False
+        self.state, self.loaded, self.percent, self.speed, self.error = DONE, self.size, 1.0, 0.0, ""
+        return True
+
+    def fail(self, message: str) -> bool:
+        if self.state in (CANCELED, PAUSED, DONE):
+            return False
+        self.state, self.error, self.speed = ERROR, message, 0.0
+        return True
+
+    def status_text(self) -> str:
+        """The line under the bar: 'Uploading · 3.2 MB/s · 12 s left', 'Failed: ...'."""
+        if self.state == ERROR:
+            return f"Failed: {self.error}" if self.error else "Failed"
+        parts = [_STATE_WORDS[self.state]]
+        if self.state == UPLOADING:
+            parts += [p for p in (format_speed(self.speed), format_eta(self.size - self.loaded, self.speed)) if p]
+        if self.state in (UPLOADING, PAUSED) and self.size:
+            parts.insert(1, f"{format_bytes(self.loaded)} of {format_bytes(self.size)}")
+        return " · ".join(parts)
+
+
+# --------------------------------------------------------------------------- listing
+
+
+@dataclass
+class Entry:
+    key: str
+    name: str
+    is_folder: bool
+    size: int | None = None
+    last_modified: str = ""
+
+
+@dataclass
+class Listing:
+    folder: str
+    entries: list[Entry]
+    truncated: bool = False
+    next_marker: str = ""
+
+
+def _field(obj: Any, name: str, default: Any = None) -> Any:
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    try:
+        value = getattr(obj, name)
+    except AttributeError:
+        return default
+    return default if value is None else value
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def parse_listing(data: Any, folder: str) -> Listing:
+    """A get_bucket result (Prefix=folder, Delimiter='/') as folders first, then files, by name."""
+    folders, files = [], []
+    for item in _as_list(_field(data, "CommonPrefixes")):
+        prefix = _field(item, "Prefix", "")
+        if prefix and prefix != folder:
+            folders.append(Entry(key=prefix, name=prefix[len(folder):], is_folder=True))
+    for item in _as_list(_field(data, "Contents")):
+        key = _field(item, "Key", "")
+        if not key or key == folder:  # the folder's own marker object
+            continue
+        size = _field(item, "Size")
+        files.append(Entry(key=key, name=key[len(folder):], is_folder=False,
+                           size=int(size) if size not in (None, "") else None,
+                           last_modified=str(_field(item, "LastModified", "") or "")))  # fmt: skip
+    truncated = str(_field(data, "IsTruncated", "false")).lower() == "true"
+    marker = _field(data, "NextMarker", "") or ""
+    if truncated and not marker:
+        keys = [e.key for e in folders + files]
+        marker = max(keys) if keys else ""
+    folders.sort(key=lambda e: e.name.lower())
+    files.sort(key=lambda e: e.name.lower())
+    return Listing(folder=folder, entries=folders + files, truncated=truncated, next_marker=marker)
+
+
+def breadcrumbs(root: str, folder: str) -> list[tuple[str, str]]:
+    """(label, folder) pairs from the widget's root folder down to ``folder``."""
+    crumbs = [(root.rstrip("/") or "/", root)]
+    rest = folder[len(root):]
+    path = root
+    for part in [p for p in rest.split("/") if p]:
+        path += part + "/"
+        crumbs.append((part, path))
+    return crumbs
+
+
+def normalize_prefix(prefix: str | None) -> str:
+    prefix = (prefix or "").lstrip("/")
+    return prefix if not prefix or prefix.endswith("/") else prefix + "/"
+
+
+# --------------------------------------------------------------------------- the widget (DOM)
+
+_ICONS = {
+    "folder": '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 6.5A1.5 1.5 0 0 1 4.5 5h4.4l2 2h8.6A1.5 1.5 0 0 1 21 8.5v9A1.5 1.5 0 0 1 19.5 19h-15A1.5 1.5 0 0 1 3 17.5z"/></svg>',
+    "file": '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 3h8l5 5v12.5A1.5 1.5 0 0 1 17.5 22h-11A1.5 1.5 0 0 1 5 20.5v-16A1.5 1.5 0 0 1 6.5 3zm7 1.5V9h4.5"/></svg>',
+    "upload": '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 16V4m0 0-4.5 4.5M12 4l4.5 4.5M4 15v3.5A1.5 1.5 0 0 0 5.5 20h13a1.5 1.5 0 0 0 1.5-1.5V15"/></svg>',
+    "refresh": '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M20 11a8 8 0 1 0-2.3 5.7M20 4v7h-7"/></svg>',
+}
+
+
+class UploadWidget:
+    """Upload files to ``bucket`` under ``prefix`` and browse what is there.
+
+    ``cos`` is a :class:`cos_web.COS`. ``mount(target)`` draws the widget into an element
+    (or a CSS selector) and returns the widget. Options: ``title`` (heading text),
+    ``stylesheet`` (False to bring your own CSS), ``upload_params`` (extra parameters for
+    every upload, e.g. ``{"StorageClass": "STANDARD_IA"}``), ``on_uploaded(data)`` called
+    after each upload, ``on_error(message)`` called with each error shown.
+    """
+
+    def __init__(
+        self,
+        cos: Any,
+        bucket: str,
+        region: str,
+        prefix: str = "",
+        *,
+        title: str = "Upload to COS",
+        stylesheet: bool = True,
+        upload_params: dict[str, Any] | None = None,
+        on_uploaded: Callable[[Any], Any] | None = None,
+        on_error: Callable[[str], Any] | None = None,
+    ) -> None:
+        self.cos = cos
+        self.bucket = bucket
+        self.region = region
+        self.root = normalize_prefix(prefix)
+        self.folder = self.root
+        self.title = title
+        self.stylesheet = stylesheet
+        self.upload_params = dict(upload_params or {})
+        self.on_uploaded = on_uploaded
+        self.on_error = on_error
+        self.items: dict[int, UploadItem] = {}
+        self.listing: Listing | None = None
+        self._rows: dict[int, dict[str, Any]] = {}
+        self._proxies: list[Any] = []
+        self._tasks: set[asyncio.Future] = set()
+        self._refresh_pending = False
+        self._listing_generation = 0
+        self.root_el = None
+
+    # ------------------------------------------------------------------ DOM helpers
+
+    @staticmethod
+    def _js():
+        import js  # browser only
+
+        return js
+
+    def _h(self, tag: str, attrs: dict[str, Any] | None = None, *children: Any):
+        """Create an element; strings become text nodes (never HTML)."""
+        doc = self._js().document
+        el = doc.createElement(tag)
+        for name, value in (attrs or {}).items():
+            if value is None or value is False:
+                continue
+            if name == "class":
+                el.className = value
+            elif name == "text":
+                el.textContent = str(value)
+            elif name == "html":  # trusted constants only (icons)
+                el.innerHTML = value
+            elif name.startswith("on"):
+                self._listen(el, name[2:], value)
+            else:
+                el.setAttribute(name, "" if value is True else str(value))
+        for child in children:
+            if child is None:
+                continue
+            el.appendChild(doc.createTextNode(child) if isinstance(child, str) else child)
+        return el
+
+    def _listen(self, el: Any, event: str, handler: Callable[[Any], Any]) -> None:
+        from pyodide.ffi import create_proxy
+
+        proxy = create_proxy(handler)
+        self._proxies.append(proxy)
+        el.addEventListener(event, proxy)
+
+    def _spawn(self, coro: Any) -> None:
+        """Run a coroutine from an event handler; its failure is shown, never lost."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+
+        def done(fut: asyncio.Future) -> None:
+            self._tasks.discard(fut)
+            if not fut.cancelled() and fut.exception() is not None:
+                self.show_error(describe_error(fut.exception()))
+
+        task.add_done_callback(done)
+
+    @staticmethod
+    async def _maybe_await(value: Any) -> Any:
+        if inspect.isawaitable(value):
+            return await value
+        return value
+
+    def _install_stylesheet(self) -> None:
+        doc = self._js().document
+        if not self.stylesheet or doc.getElementById("cos-web-widget-css"):
+            return
+        from importlib.resources import files
+
+        css = files("cos_web").joinpath("widget.css").read_text(encoding="utf-8")
+        style = doc.createElement("style")
+        style.id = "cos-web-widget-css"
+        style.textContent = css
+        doc.head.appendChild(style)
+
+    # ------------------------------------------------------------------ mount
+
+    def mount(self, target: Any) -> "UploadWidget":
+        """Draw the widget into ``target`` (an element or a CSS selector); returns self."""
+        js = self._js()
+        host = js.document.querySelector(target) if isinstance(target, str) else target
+        if host is None:
+            raise ValueError(f"no element matches {target!r}")
+        self.unmount()
+        self._install_stylesheet()
+        h = self._h
+
+        self.input_el = h("input", {"type": "file", "multiple": True, "class": "cosw-input", "aria-label": "Choose files to upload",
+                                    "onchange": self._on_input_change})  # fmt: skip
+        self.drop_el = h(
+            "label",
+            {"class": "cosw-drop", "ondragover": self._on_drag_over, "ondragleave": self._on_drag_leave, "ondrop": self._on_drop},
+            h("span", {"class": "cosw-drop-icon", "html": _ICONS["upload"]}),
+            h("span", {"class": "cosw-drop-text"},
+              h("strong", {"text": "Drop files here"}), " or ", h("span", {"class": "cosw-link", "text": "choose files"})),
+            self.input_el,
+        )  # fmt: skip
+        self.target_el = h("span", {"class": "cosw-target"})
+        self.error_text = h("span", {"class": "cosw-alert-text"})
+        self.error_el = h("div", {"class": "cosw-alert", "role": "alert", "hidden": True}, self.error_text,
+                          h("button", {"type": "button", "class": "cosw-alert-close", "aria-label": "Dismiss", "text": "×",
+                                       "onclick": lambda e: self.clear_error()}))  # fmt: skip
+        self.uploads_el = h("ul", {"class": "cosw-uploads", "aria-label": "Uploads", "onclick": self._on_uploads_click})
+        self.uploads_head = h("div", {"class": "cosw-section-head", "hidden": True},
+                              h("h3", {"text": "Uploads"}),
+                              h("button", {"type": "button", "class": "cosw-btn cosw-btn-quiet", "text": "Clear finished",
+                                           "onclick": lambda e: self._clear_finished()}))  # fmt: skip
+        self.crumbs_el = h("nav", {"class": "cosw-crumbs", "aria-label": "Folder", "onclick": self._on_crumb_click})
+        self.refresh_btn = h("button", {"type": "button", "class": "cosw-btn cosw-btn-quiet cosw-refresh", "title": "Refresh",
+                                        "aria-label": "Refresh", "onclick": lambda e: self.refresh()},
+                             h("span", {"class": "cosw-icon", "html": _ICONS["refresh"]}), h("span", {"text": "Refresh"}))  # fmt: skip
+        self.list_el = h("ul", {"class": "cosw-list", "aria-label": "Files in the bucket", "onclick": self._on_list_click})
+        self.list_status = h("p", {"class": "cosw-list-status", "text": "Loading…"})
+        self.more_btn = h("button", {"type": "button", "class": "cosw-btn cosw-more", "hidden": True, "text": "Load more",
+                                     "onclick": lambda e: self._spawn(self._load(more=True))})  # fmt: skip
+
+        self.root_el = h(
+            "section",
+            {"class": "cosw", "data-bucket": self.bucket},
+            h("header", {"class": "cosw-head"},
+              h("h2", {"class": "cosw-title", "text": self.title}),
+              h("p", {"class": "cosw-sub"}, "to ", h("code", {"text": self.bucket}), f" · {self.region}")),
+            self.error_el,
+            self.drop_el,
+            h("p", {"class": "cosw-hint"}, "Files go to ", self.target_el),
+            self.uploads_head,
+            self.uploads_el,
+            h("div", {"class": "cosw-section-head cosw-browser-head"},
+              h("h3", {"text": "In the bucket"}), self.refresh_btn),
+            self.crumbs_el,
+            h("div", {"class": "cosw-list-head", "aria-hidden": "true"},
+              h("span", {"text": "Name"}), h("span", {"text": "Size"}), h("span", {"text": "Modified"}), h("span")),
+            self.list_el,
+            self.list_status,
+            self.more_btn,
+        )  # fmt: skip
+        host.replaceChildren(self.root_el)
+        self.host = host
+        self._draw_crumbs()
+        self.refresh()
+        return self
+
+    def unmount(self) -> None:
+        """Remove the widget and release its event handlers."""
+        if self.root_el is not None:
+            self.root_el.remove()
+            self.root_el = None
+        for proxy in self._proxies:
+            try:
+                proxy.destroy()
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+        self._proxies.clear()
+        self._rows.clear()
+
+    # ------------------------------------------------------------------ errors
+
+    def show_error(self, message: str) -> None:
+        """Show an error in words at the top of the widget (and to ``on_error``)."""
+        if self.root_el is None:
+            return
+        self.error_text.textContent = message
+        self.error_el.hidden = False
+        if self.on_error:
+            self.on_error(message)
+
+    def clear_error(self) -> None:
+        if self.root_el is not None:
+            self.error_el.hidden = True
+            self.error_text.textContent = ""
+
+    # ------------------------------------------------------------------ picking files
+
+    def _on_input_change(self, event: Any) -> None:
+        files = list(self.input_el.files)
+        self.input_el.value = ""
+        self.add_files(files)
+
+    def _on_drag_over(self, event: Any) -> None:
+        event.preventDefault()
+        self.drop_el.classList.add("is-over")
+
+    def _on_drag_leave(self, event: Any) -> None:
+        self.drop_el.classList.remove("is-over")
+
+    def _on_drop(self, event: Any) -> None:
+        event.preventDefault()
+        self.drop_el.classList.remove("is-over")
+        files = list(event.dataTransfer.files) if event.dataTransfer else []
+        self.add_files(files)
+
+    def add_files(self, files: list[Any]) -> list[UploadItem]:
+        """Start uploading JS ``File`` objects into the current folder; returns their items."""
+        items = []
+        for file in files:
+            item = UploadItem(name=file.name, key=self.folder + file.name, size=int(file.size))
+            self.items[item.id] = item
+            items.append(item)
+            self._draw_row(item, new=True)
+            self._spawn(self._upload(item, file))
+        return items
+
+    # ------------------------------------------------------------------ uploads
+
+    async def _upload(self, item: UploadItem, file: Any) -> None:
+        def on_progress(info: Any) -> None:
+            if item.progress(_field(info, "loaded"), _field(info, "total"), _field(info, "speed"), _field(info, "percent")):
+                self._update_row(item)
+
+        def on_task_ready(task_id: Any) -> None:
+            item.task_id = str(task_id)
+            self._update_row(item)
+
+        params = dict(self.upload_params)
+        params.update(Bucket=self.bucket, Region=self.region, Key=item.key, Body=file,
+                      onProgress=on_progress, TaskReady=on_task_ready)  # fmt: skip
+        upload = getattr(self.cos, "upload_file", None) or self.cos.slice_upload_file
+        try:
+            data = await upload(**params)
+        except asyncio.CancelledError:
+            if item.state not in (CANCELED, PAUSED):
+                item.fail("The upload was stopped.")
+                self._update_row(item)
+            return
+        except Exception as exc:  # noqa: BLE001 - shown to the person
+            if item.fail(describe_error(exc)):
+                self._update_row(item)
+            return
+        if item.finish():
+            self._update_row(item)
+            self.schedule_refresh()
+            if self.on_uploaded:
+                self.on_uploaded(data)
+
+    async def pause(self, item: UploadItem) -> None:
+        if item.pause():
+            self._update_row(item)
+            await self._maybe_await(self.cos.pause_task(item.task_id))
+
+    async def resume(self, item: UploadItem) -> None:
+        if item.resume():
+            self._update_row(item)
+            await self._maybe_await(self.cos.restart_task(item.task_id))
+
+    async def cancel(self, item: UploadItem) -> None:
+        if item.cancel():
+            self._update_row(item)
+            await self._maybe_await(self.cos.cancel_task(item.task_id)) if item.task_id else None
+
+    def remove(self, item: UploadItem) -> None:
+        if item.active:
+            return
+        self.items.pop(item.id, None)
+        row = self._rows.pop(item.id, None)
+        if row:
+            row["li"].remove()
+        self._toggle_uploads_head()
+
+    def _clear_finished(self) -> None:
+        for item in [i for i in self.items.values() if i.state in (DONE, CANCELED)]:
+            self.remove(item)
+
+    # ------------------------------------------------------------------ upload rows
+
+    def _toggle_uploads_head(self) -> None:
+        self.uploads_head.hidden = not self.items
+
+    def _draw_row(self, item: UploadItem, new: bool = False) -> None:
+        h = self._h
+        bar = h("div", {"class": "cosw-bar-fill"})
+        row = {
+            "bar": bar,
+            "track": h("div", {"class": "cosw-bar", "role": "progressbar", "aria-label": f"Upload progress of {item.name}",
+                               "aria-valuemin": "0", "aria-valuemax": "100"}, bar),  # fmt: skip
+            "percent": h("span", {"class": "cosw-percent"}),
+            "status": h("span", {"class": "cosw-status"}),
+            "actions": h("span", {"class": "cosw-actions"}),
+            "acts": None,
+        }
+        row["li"] = h(
+            "li",
+            {"class": "cosw-upload", "data-item": item.id, "data-name": item.name, "data-key": item.key},
+            h("span", {"class": "cosw-icon cosw-file-icon", "html": _ICONS["file"]}),
+            h("div", {"class": "cosw-upload-main"},
+              h("div", {"class": "cosw-upload-line"},
+                h("span", {"class": "cosw-name", "text": item.name, "title": item.key}),
+                h("span", {"class": "cosw-size", "text": format_bytes(item.size)}),
+                row["percent"]),
+              row["track"],
+              row["status"]),
+            row["actions"],
+        )  # fmt: skip
+        self._rows[item.id] = row
+        self.uploads_el.prepend(row["li"]) if new else self.uploads_el.appendChild(row["li"])
+        self._toggle_uploads_head()
+        self._update_row(item)
+
+    def _update_row(self, item: UploadItem) -> None:
+        row = self._rows.get(item.id)
+        if row is None:
+            return
+        pct = int(max(0.0, min(1.0, item.percent)) * 100)
+        row["li"].setAttribute("data-state", item.state)
+        row["bar"].style.width = f"{pct}%"
+        row["track"].setAttribute("aria-valuenow", str(pct))
+        row["percent"].textContent = f"{pct}%"
+        row["status"].textContent = item.status_text()
+        acts = item.actions()
+        if acts != row["acts"]:
+            row["acts"] = acts
+            row["actions"].replaceChildren(*[self._action_button(item, a) for a in acts])
+
+    _ACTION_LABELS = {"pause": "Pause", "resume": "Resume", "retry": "Retry", "cancel": "Cancel", "remove": "Remove from list"}
+    _ACTION_GLYPHS = {"pause": "❚❚", "resume": "▶", "retry": "↻", "cancel": "✕", "remove": "✕"}
+
+    def _action_button(self, item: UploadItem, action: str):
+        label = self._ACTION_LABELS[action]
+        return self._h("button", {"type": "button", "class": f"cosw-btn cosw-icon-btn cosw-{action}", "title": label,
+                                  "aria-label": f"{label} {item.name}", "data-action": action},
+                       self._h("span", {"aria-hidden": "true", "text": self._ACTION_GLYPHS[action]}))  # fmt: skip
+
+    def _on_uploads_click(self, event: Any) -> None:
+        """One listener for every row's buttons (rows come and go; no handler per button)."""
+        button = event.target.closest("button[data-action]")
+        row = button and button.closest("li[data-item]")
+        item = row and self.items.get(int(row.getAttribute("data-item")))
+        if not item:
+            return
+        action = button.getAttribute("data-action")
+        if action == "pause":
+            self._spawn(self.pause(item))
+        elif action in ("resume", "retry"):
+            self._spawn(self.resume(item))
+        elif action == "cancel":
+            self._spawn(self.cancel(item))
+        elif action == "remove":
+            self.remove(item)
+
+    # ------------------------------------------------------------------ bucket browser
+
+    def refresh(self) -> None:
+        """Reload the current folder's listing."""
+        self._spawn(self._load())
+
+    def schedule_refresh(self, delay: float = 0.3) -> None:
+        """Refresh soon, once for several finishing uploads."""
+        if self._refresh_pending:
+            return
+        self._refresh_pending = True
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            self._refresh_pending = False
+            await self._load()
+
+        self._spawn(later())
+
+    def open_folder(self, folder: str) -> None:
+        if not folder.startswith(self.root):
+            folder = self.root
+        self.folder = folder
+        self._draw_crumbs()
+        self.list_el.replaceChildren()
+        self.refresh()
+
+    def _on_crumb_click(self, event: Any) -> None:
+        button = event.target.closest("button[data-folder]")
+        if button:
+            self.open_folder(button.getAttribute("data-folder"))
+
+    def _draw_crumbs(self) -> None:
+        h = self._h
+        crumbs = breadcrumbs(self.root, self.folder)
+        nodes = [h("span", {"class": "cosw-crumb-bucket", "text": self.bucket}), h("span", {"class": "cosw-sep", "text": "/"})]
+        for index, (label, path) in enumerate(crumbs):
+            last = index == len(crumbs) - 1
+            if label == "/":
+                if last:
+                    continue
+                label = "(top)"
+            if last:
+                nodes.append(h("span", {"class": "cosw-crumb is-current", "aria-current": "page", "text": label}))
+            else:
+                nodes.append(h("button", {"type": "button", "class": "cosw-crumb", "text": label, "data-folder": path}))
+                nodes.append(h("span", {"class": "cosw-sep", "text": "/"}))
+        self.crumbs_el.replaceChildren(*nodes)
+        self.target_el.textContent = f"{self.bucket}/{self.folder}"
+
+    async def _load(self, more: bool = False) -> None:
+        if self.root_el is None:
+            return
+        self._listing_generation += 1
+        generation = self._listing_generation
+        folder = self.folder
+        params: dict[str, Any] = {"Bucket": self.bucket, "Region": self.region, "Prefix": folder, "Delimiter": "/", "MaxKeys": 1000}
+        if more and self.listing and self.listing.next_marker:
+            params["Marker"] = self.listing.next_marker
+        self.root_el.classList.add("is-loading")
+        self.list_status.textContent = "Loading…"
+        self.list_status.hidden = False
+        try:
+            data = await self.cos.get_bucket(**params)
+        except Exception as exc:  # noqa: BLE001 - shown to the person
+            if generation == self._listing_generation:
+                self.list_status.textContent = "Could not list the bucket."
+                self.show_error("Listing the bucket failed: " + describe_error(exc))
+            return
+        finally:
+            if generation == self._listing_generation and self.root_el is not None:
+                self.root_el.classList.remove("is-loading")
+        if generation != self._listing_generation or folder != self.folder:
+            return  # a newer listing is on its way
+        listing = parse_listing(data, folder)
+        if more and self.listing:
+            listing.entries = self.listing.entries + listing.entries
+        self.listing = listing
+        self._draw_listing()
+
+    def _draw_listing(self) -> None:
+        listing = self.listing
+        rows = [self._entry_row(entry) for entry in listing.entries]
+        if self.folder != self.root:
+            parent = self.folder[: self.folder[:-1].rfind("/") + 1]
+            rows.insert(0, self._h("li", {"class": "cosw-entry cosw-up", "data-key": parent},
+                                   self._h("button", {"type": "button", "class": "cosw-entry-name", "data-action": "open"},
+                                           self._h("span", {"class": "cosw-icon", "html": _ICONS["folder"]}),
+                                           self._h("span", {"class": "cosw-name", "text": ".. (up one folder)"}))))  # fmt: skip
+        self.list_el.replaceChildren(*rows)
+        self.more_btn.hidden = not listing.truncated
+        files = [e for e in listing.entries if not e.is_folder]
+        if not listing.entries:
+            self.list_status.textContent = "This folder is empty. Upload files above."
+        else:
+            total = sum(e.size or 0 for e in files)
+            folders = len(listing.entries) - len(files)
+            parts = []
+            if folders:
+                parts.append(f"{folders} folder{'s' if folders != 1 else ''}")
+            parts.append(f"{len(files)} file{'s' if len(files) != 1 else ''}, {format_bytes(total)}")
+            self.list_status.textContent = ", ".join(parts) + (" (more to load)" if listing.truncated else "")
+        self.list_status.hidden = False
+
+    def _on_list_click(self, event: Any) -> None:
+        """One listener for the listing: open a folder, download, delete."""
+        button = event.target.closest("button[data-action]")
+        li = button and button.closest("li[data-key]")
+        if not li:
+            return
+        key, action = li.getAttribute("data-key"), button.getAttribute("data-action")
+        if action == "open":
+            self.open_folder(key)
+            return
+        entry = next((e for e in (self.listing.entries if self.listing else []) if e.key == key), None)
+        if entry is None:
+            return
+        if action == "download":
+            self._spawn(self.download(entry, button))
+        elif action == "delete":
+            self._spawn(self.delete(entry, button, li))
+
+    def _format_date(self, iso: str) -> str:
+        if not iso:
+            return ""
+        js = self._js()
+        date = js.Date.new(iso)
+        if str(date.getTime()) == "nan":
+            return iso
+        return date.toLocaleString(js.undefined, self._to_js({"year": "numeric", "month": "short", "day": "numeric",
+                                                               "hour": "2-digit", "minute": "2-digit"}))  # fmt: skip
+
+    def _to_js(self, value: dict) -> Any:
+        from pyodide.ffi import to_js
+
+        return to_js(value, dict_converter=self._js().Object.fromEntries)
+
+    def _entry_row(self, entry: Entry):
+        h = self._h
+        if entry.is_folder:
+            return h("li", {"class": "cosw-entry cosw-folder", "data-key": entry.key},
+                     h("button", {"type": "button", "class": "cosw-entry-name", "title": entry.key, "data-action": "open"},
+                       h("span", {"class": "cosw-icon", "html": _ICONS["folder"]}), h("span", {"class": "cosw-name", "text": entry.name})),
+                     h("span", {"class": "cosw-size", "text": "Folder"}), h("span", {"class": "cosw-date"}), h("span"))  # fmt: skip
+        return h("li", {"class": "cosw-entry cosw-object", "data-key": entry.key},
+                 h("span", {"class": "cosw-entry-name"},
+                   h("span", {"class": "cosw-icon", "html": _ICONS["file"]}),
+                   h("span", {"class": "cosw-name", "text": entry.name, "title": entry.key})),
+                 h("span", {"class": "cosw-size", "text": format_bytes(entry.size)}),
+                 h("span", {"class": "cosw-date", "text": self._format_date(entry.last_modified), "title": entry.last_modified}),
+                 h("span", {"class": "cosw-actions"},
+                   h("button", {"type": "button", "class": "cosw-btn cosw-download", "data-action": "download",
+                                "aria-label": f"Download {entry.name}", "text": "Download"}),
+                   h("button", {"type": "button", "class": "cosw-btn cosw-delete", "data-action": "delete",
+                                "aria-label": f"Delete {entry.name}", "text": "Delete"})))  # fmt: skip
+
+    async def download(self, entry: Entry, button: Any = None) -> None:
+        """Fetch the object as a Blob and hand it to the browser as a download."""
+        js = self._js()
+        if button is not None:
+            button.disabled = True
+            button.textContent = "Downloading…"
+        try:
+            data = await self.cos.get_object(Bucket=self.bucket, Region=self.region, Key=entry.key, DataType="blob")
+            body = _field(data, "Body")
+            if isinstance(body, (bytes, bytearray, memoryview)):
+                from pyodide.ffi import to_js
+
+                body = js.Blob.new(to_js([to_js(bytes(body))]))
+            url = js.URL.createObjectURL(body)
+            link = js.document.createElement("a")
+            link.href = url
+            link.download = entry.key.rsplit("/", 1)[-1]
+            link.style.display = "none"
+            js.document.body.appendChild(link)
+            link.click()
+            link.remove()
+            js.setTimeout(self._revoke_later(url), 60_000)
+        except Exception as exc:  # noqa: BLE001 - shown to the person
+            self.show_error(f"Downloading {entry.name} failed: {describe_error(exc)}")
+        finally:
+            if button is not None:
+                button.disabled = False
+                button.textContent = "Download"
+
+    def _revoke_later(self, url: str):
+        from pyodide.ffi import create_once_callable
+
+        return create_once_callable(lambda: self._js().URL.revokeObjectURL(url))
+
+    async def delete(self, entry: Entry, button: Any, li: Any) -> None:
+        """First click arms the button ('Confirm'); a second within 4 s deletes."""
+        if button.getAttribute("data-armed") != "1":
+            button.setAttribute("data-armed", "1")
+            button.textContent = "Confirm?"
+            button.classList.add("is-armed")
+            await asyncio.sleep(4)
+            if button.getAttribute("data-armed") == "1":
+                button.setAttribute("data-armed", "0")
+                button.textContent = "Delete"
+                button.classList.remove("is-armed")
+            return
+        button.setAttribute("data-armed", "busy")
+        button.disabled = True
+        button.textContent = "Deleting…"
+        try:
+            await self.cos.delete_object(Bucket=self.bucket, Region=self.region, Key=entry.key)
+        except Exception as exc:  # noqa: BLE001 - shown to the person
+            self.show_error(f"Deleting {entry.name} failed: {describe_error(exc)}")
+            button.disabled = False
+            button.setAttribute("data-armed", "0")
+            button.textContent = "Delete"
+            button.classList.remove("is-armed")
+            return
+        li.remove()
+        if self.listing:
+            self.listing.entries = [e for e in self.listing.entries if e.key != entry.key]
+            self._draw_listing()
