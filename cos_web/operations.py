@@ -1,0 +1,662 @@
+"""The COS operations cos_web speaks: one declarative table.
+
+Each :class:`Op` says, for one method of the JavaScript SDK, how the request is
+made (HTTP method, sub-resource, where each parameter goes: query, header or
+XML body, which parameters are required) and how the result ``data`` is shaped
+(which XML root is unwrapped, which fields are always lists, which headers are
+lifted into fields, which error answers are turned into results). The client
+generates ``cos.get_bucket`` / ``cos.getBucket`` ... from :data:`OPERATIONS`;
+adding a call of the API means adding an entry here.
+
+Every shape below mirrors what cos-js-sdk-v5 1.10.1 (``src/base.js``) hands to
+its callback, field by field.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .xml import json2xml
+
+__all__ = [
+    "Op",
+    "Reply",
+    "OPERATIONS",
+    "HEADER_PARAMS",
+    "BUCKET_ACLS",
+    "OBJECT_ACLS",
+    "STORAGE_CLASSES",
+    "as_list",
+    "decode_acl",
+]
+
+# Parameters every call may carry that become request headers (util.formatParams).
+HEADER_PARAMS: dict[str, str] = {
+    "MFA": "x-cos-mfa",
+    "ContentMD5": "Content-MD5",
+    "ContentLength": "Content-Length",
+    "ContentType": "Content-Type",
+    "Expect": "Expect",
+    "Expires": "Expires",
+    "CacheControl": "Cache-Control",
+    "ContentDisposition": "Content-Disposition",
+    "ContentEncoding": "Content-Encoding",
+    "Range": "Range",
+    "IfModifiedSince": "If-Modified-Since",
+    "IfUnmodifiedSince": "If-Unmodified-Since",
+    "IfMatch": "If-Match",
+    "IfNoneMatch": "If-None-Match",
+    "CopySource": "x-cos-copy-source",
+    "CopySourceRange": "x-cos-copy-source-Range",
+    "MetadataDirective": "x-cos-metadata-directive",
+    "CopySourceIfModifiedSince": "x-cos-copy-source-If-Modified-Since",
+    "CopySourceIfUnmodifiedSince": "x-cos-copy-source-If-Unmodified-Since",
+    "CopySourceIfMatch": "x-cos-copy-source-If-Match",
+    "CopySourceIfNoneMatch": "x-cos-copy-source-If-None-Match",
+    "ACL": "x-cos-acl",
+    "GrantRead": "x-cos-grant-read",
+    "GrantWrite": "x-cos-grant-write",
+    "GrantFullControl": "x-cos-grant-full-control",
+    "GrantReadAcp": "x-cos-grant-read-acp",
+    "GrantWriteAcp": "x-cos-grant-write-acp",
+    "StorageClass": "x-cos-storage-class",
+    "TrafficLimit": "x-cos-traffic-limit",
+    "MimeLimit": "x-cos-mime-limit",
+    "SSECustomerAlgorithm": "x-cos-server-side-encryption-customer-algorithm",
+    "SSECustomerKey": "x-cos-server-side-encryption-customer-key",
+    "SSECustomerKeyMD5": "x-cos-server-side-encryption-customer-key-MD5",
+    "ServerSideEncryption": "x-cos-server-side-encryption",
+    "SSEKMSKeyId": "x-cos-server-side-encryption-cos-kms-key-id",
+    "SSEContext": "x-cos-server-side-encryption-context",
+    "PicOperations": "Pic-Operations",
+    "Callback": "x-cos-callback",
+    "CallbackVar": "x-cos-callback-var",
+    "ReturnBody": "x-cos-return-body",
+}
+
+# Allowed values (the seed's, plus the ones COS documents).
+BUCKET_ACLS = frozenset({"private", "public-read", "public-read-write", "authenticated-read"})
+OBJECT_ACLS = frozenset(
+    {
+        "default",
+        "private",
+        "public-read",
+        "public-read-write",  # listed by the seed for objects too
+        "authenticated-read",
+        "bucket-owner-read",
+        "bucket-owner-full-control",
+    }
+)
+STORAGE_CLASSES = frozenset(
+    {
+        "STANDARD",
+        "STANDARD_IA",
+        "NEARLINE",
+        "ARCHIVE",
+        "DEEP_ARCHIVE",
+        "INTELLIGENT_TIERING",
+        "MAZ_STANDARD",
+        "MAZ_STANDARD_IA",
+        "MAZ_INTELLIGENT_TIERING",
+        "MAZ_ARCHIVE",
+    }
+)
+
+
+@dataclass(slots=True)
+class Reply:
+    """What a shaper sees of a response: status, lower-case headers, parsed XML, raw body."""
+
+    statusCode: int
+    headers: dict[str, str]
+    json: dict[str, Any]
+    body: Any = None
+
+
+Shaper = Callable[["Op", Mapping[str, Any], Reply], dict[str, Any]]
+Builder = Callable[[Mapping[str, Any], dict[str, Any]], Any]
+Tolerate = Callable[[Mapping[str, Any], Any], dict[str, Any] | None]  # (params, CosError)
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One API call: request layout and result shape."""
+
+    name: str  # the JS method name, e.g. "getBucket"
+    method: str  # HTTP method
+    action: str  # the CAM action named in getAuthorization's Scope
+    key: bool = False  # object call (needs Key) rather than bucket call
+    subresource: str = ""  # e.g. "acl" -> ?acl
+    query: Mapping[str, str] = field(default_factory=dict)  # param -> query name
+    query_defaults: Mapping[str, str] = field(default_factory=dict)  # query name -> value when absent
+    extra_query: bool = False  # the Query param (dict) is merged into the query
+    version_id: bool = False  # VersionId -> ?versionId=
+    headers: Mapping[str, str] = field(default_factory=dict)  # op-specific param -> header
+    required: tuple[str, ...] = ()  # params that must be given (besides Bucket/Region/Key)
+    body: str | None = None  # param sent as the raw body ("Body"), if any
+    build: Builder | None = None  # makes the XML body / default headers
+    shape: Shaper | None = None  # result data (None: statusCode + headers only)
+    etag: bool = False  # add ETag from the response header
+    location: bool = False  # add Location (host/key, no scheme)
+    tolerate: Tolerate | None = None  # error -> result (e.g. 304 NotModified)
+    idempotent: bool | None = None  # default: method is not POST
+    acl: str | None = None  # "bucket" / "object": which ACL values are allowed
+    resource_key: str | None = None  # param that names the Scope prefix instead of Key
+    raw_response: bool = False  # the body is data (getObject), not XML
+    upload_progress: bool = False  # onProgress reports request-body progress
+
+    @property
+    def retryable(self) -> bool:
+        return self.idempotent if self.idempotent is not None else self.method != "POST"
+
+    @property
+    def snake(self) -> str:
+        return _snake(self.name)
+
+
+def _snake(name: str) -> str:
+    out = []
+    for ch in name:
+        if ch.isupper():
+            out.append("_" + ch.lower())
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def as_list(value: Any) -> list[Any]:
+    """``isArray(v) ? v : [v]`` after ``v || []``: absent or empty -> []."""
+    if isinstance(value, list):
+        return value
+    if value is None or value == "":
+        return []
+    return [value]
+
+
+def _md5_b64(text: str) -> str:
+    return base64.b64encode(hashlib.md5(text.encode("utf-8")).digest()).decode("ascii")
+
+
+def _xml_body(headers: dict[str, Any], doc: Mapping[str, Any]) -> str:
+    xml = json2xml(doc)
+    headers["Content-Type"] = "application/xml"
+    headers["Content-MD5"] = _md5_b64(xml)
+    return xml
+
+
+def uniq_grant(value: str) -> str:
+    seen: dict[str, None] = {}
+    for item in str(value).split(","):
+        seen.setdefault(item.strip(), None)
+    return ",".join(seen)
+
+
+def decode_acl(policy: Mapping[str, Any]) -> dict[str, Any]:
+    """The JS SDK's decodeAcl: grants as header strings and the canned ACL."""
+    grant_map = {
+        "FULL_CONTROL": "GrantFullControl",
+        "WRITE": "GrantWrite",
+        "READ": "GrantRead",
+        "READ_ACP": "GrantReadAcp",
+        "WRITE_ACP": "GrantWriteAcp",
+    }
+    lists: dict[str, list[str]] = {v: [] for v in grant_map.values()}
+    acl_list = policy.get("AccessControlList") if isinstance(policy, Mapping) else None
+    grants = as_list(acl_list.get("Grant")) if isinstance(acl_list, Mapping) else []
+    owner = policy.get("Owner") if isinstance(policy, Mapping) else None
+    owner_id = owner.get("ID") if isinstance(owner, Mapping) else None
+    public: dict[str, int] = {}
+    for item in grants:
+        grantee = item.get("Grantee") if isinstance(item, Mapping) else None
+        grantee = grantee if isinstance(grantee, Mapping) else {}
+        perm = item.get("Permission") if isinstance(item, Mapping) else None
+        uri = grantee.get("URI")
+        gid = grantee.get("ID")
+        if gid == "qcs::cam::anyone:anyone" or (isinstance(uri, str) and uri.endswith("/groups/global/AllUsers")):
+            public[perm] = 1
+        elif gid != owner_id and perm in grant_map:
+            lists[grant_map[perm]].append('id="%s"' % ("undefined" if gid is None else gid))
+    if public.get("FULL_CONTROL") or (public.get("WRITE") and public.get("READ")):
+        acl = "public-read-write"
+    elif public.get("READ"):
+        acl = "public-read"
+    else:
+        acl = "private"
+    result: dict[str, Any] = {name: uniq_grant(",".join(vals)) for name, vals in lists.items()}
+    result["ACL"] = acl
+    return result
+
+
+def _root(reply: Reply, name: str) -> Any:
+    value = reply.json.get(name) if isinstance(reply.json, Mapping) else None
+    return value if isinstance(value, dict) else {}
+
+
+# ---------------------------------------------------------------- request builders
+
+
+def _build_put_bucket(params: Mapping[str, Any], headers: dict[str, Any]) -> str:
+    if params.get("BucketAZConfig"):
+        return json2xml({"CreateBucketConfiguration": {"BucketAZConfig": params["BucketAZConfig"]}})
+    return ""
+
+
+def _build_acl(params: Mapping[str, Any], headers: dict[str, Any]) -> str:
+    xml = ""
+    policy = params.get("AccessControlPolicy")
+    if policy:
+        policy = dict(policy)
+        grants = policy.pop("Grants", None) or policy.pop("Grant", None)
+        policy.pop("Grant", None)
+        policy["AccessControlList"] = {"Grant": grants if isinstance(grants, list) else [grants]}
+        xml = _xml_body(headers, {"AccessControlPolicy": policy})
+    for name in list(headers):
+        if name.startswith("x-cos-grant-"):
+            headers[name] = uniq_grant(headers[name])
+    return xml
+
+
+_CORS_KEYS = ("AllowedOrigin", "AllowedHeader", "AllowedMethod", "ExposeHeader")
+
+
+def _build_cors(params: Mapping[str, Any], headers: dict[str, Any]) -> str:
+    conf = params.get("CORSConfiguration") or {}
+    rules = conf.get("CORSRules") or params.get("CORSRules") or []
+    rules = [dict(r) for r in (rules if isinstance(rules, list) else [rules])]
+    for rule in rules:
+        for key in _CORS_KEYS:
+            val = rule.get(key + "s") or rule.get(key) or []
+            rule.pop(key + "s", None)
+            rule[key] = val if isinstance(val, list) else [val]
+    doc: dict[str, Any] = {"CORSRule": rules}
+    if params.get("ResponseVary"):
+        doc["ResponseVary"] = params["ResponseVary"]
+    return _xml_body(headers, {"CORSConfiguration": doc})
+
+
+def _build_delete(params: Mapping[str, Any], headers: dict[str, Any]) -> str:
+    objects = params.get("Objects") or []
+    objects = objects if isinstance(objects, list) else [objects]
+    return _xml_body(headers, {"Delete": {"Object": objects, "Quiet": params.get("Quiet") or False}})
+
+
+def _build_complete(params: Mapping[str, Any], headers: dict[str, Any]) -> str:
+    parts = []
+    for part in params.get("Parts") or []:
+        part = dict(part)
+        etag = part.get("ETag")
+        if not (isinstance(etag, str) and etag.startswith('"')):
+            part["ETag"] = '"%s"' % ("undefined" if etag is None else etag)
+        parts.append(part)
+    return _xml_body(headers, {"CompleteMultipartUpload": {"Part": parts}})
+
+
+def _has_header(headers: Mapping[str, Any], name: str) -> bool:
+    lower = name.lower()
+    return any(k.lower() == lower and v for k, v in headers.items())
+
+
+def _build_upload_headers(params: Mapping[str, Any], headers: dict[str, Any]) -> None:
+    """putObject / multipartInit: keep proxies from writing Cache-Control / Content-Type."""
+    if not headers.get("Cache-Control") and not headers.get("cache-control"):
+        headers["Cache-Control"] = ""
+    if not headers.get("Content-Type") and not headers.get("content-type"):
+        headers["Content-Type"] = params.get("_BodyType") or ""
+
+
+# ---------------------------------------------------------------- result shapers
+
+
+def _whole(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    """The parsed document as is (headBucket, getBucketLocation, headObject)."""
+    return dict(reply.json) if isinstance(reply.json, dict) else {}
+
+
+def _unwrap(root: str, lists: tuple[str, ...] = ()) -> Shaper:
+    def shape(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+        result = dict(_root(reply, root))
+        for name in lists:
+            result[name] = as_list(result.get(name))
+        return result
+
+    shape.__name__ = f"unwrap_{root}"
+    return shape
+
+
+def _bucket_acl(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    policy = _root(reply, "AccessControlPolicy")
+    acl_list = policy.get("AccessControlList")
+    result = decode_acl(policy)
+    if op.key:
+        del result["GrantWrite"]
+    if reply.headers.get("x-cos-acl"):
+        result["ACL"] = reply.headers["x-cos-acl"]
+    owner = policy.get("Owner")
+    result["Owner"] = owner if owner not in (None, "") else {}
+    result["Grants"] = as_list(acl_list.get("Grant") if isinstance(acl_list, dict) else None)
+    return result
+
+
+def _cors(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    conf = _root(reply, "CORSConfiguration")
+    rules = conf.get("CORSRules") or conf.get("CORSRule") or []
+    rules = [dict(r) if isinstance(r, dict) else {} for r in (rules if isinstance(rules, list) else [rules])]
+    for rule in rules:
+        for key in _CORS_KEYS:
+            val = rule.get(key + "s") or rule.get(key) or []
+            rule.pop(key, None)
+            rule[key + "s"] = val if isinstance(val, list) else [val]
+    result: dict[str, Any] = {"CORSRules": rules}
+    if conf.get("ResponseVary") is not None:
+        result["ResponseVary"] = conf["ResponseVary"]
+    return result
+
+
+def _options(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    h = reply.headers
+    result = {}
+    for field_name, header in (
+        ("AccessControlAllowOrigin", "access-control-allow-origin"),
+        ("AccessControlAllowMethods", "access-control-allow-methods"),
+        ("AccessControlAllowHeaders", "access-control-allow-headers"),
+        ("AccessControlExposeHeaders", "access-control-expose-headers"),
+        ("AccessControlMaxAge", "access-control-max-age"),
+    ):
+        if header in h:
+            result[field_name] = h[header]
+    return result
+
+
+def _get_object(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    return {"Body": reply.body}
+
+
+def _copy(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    return dict(_root(reply, "CopyObjectResult"))
+
+
+def _complete(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    return dict(_root(reply, "CompleteMultipartUploadResult"))
+
+
+def _empty(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    return {}
+
+
+# ---------------------------------------------------------------- tolerated errors
+
+
+def _if_modified_since(params: Mapping[str, Any]) -> bool:
+    return bool((params.get("Headers") or {}).get("If-Modified-Since"))
+
+
+def _not_modified_head(params: Mapping[str, Any], err: Any) -> dict[str, Any] | None:
+    if err.statusCode == 304 and _if_modified_since(params):
+        return {"NotModified": True, "statusCode": 304}
+    return None
+
+
+def _not_modified_get(params: Mapping[str, Any], err: Any) -> dict[str, Any] | None:
+    if err.statusCode == 304 and _if_modified_since(params):
+        return {"NotModified": True}
+    return None
+
+
+def _no_cors(params: Mapping[str, Any], err: Any) -> dict[str, Any] | None:
+    if err.statusCode == 404 and err.code == "NoSuchCORSConfiguration":
+        result: dict[str, Any] = {"CORSRules": [], "statusCode": 404}
+        if err.headers:
+            result["headers"] = err.headers
+        return result
+    return None
+
+
+def _bucket_not_found(params: Mapping[str, Any], err: Any) -> dict[str, Any] | None:
+    if err.statusCode == 404:
+        return {"BucketNotFound": True, "statusCode": 404}
+    return None
+
+
+def _options_forbidden(params: Mapping[str, Any], err: Any) -> dict[str, Any] | None:
+    if err.statusCode == 403:
+        return {"OptionsForbidden": True, "statusCode": 403}
+    return None
+
+
+# ---------------------------------------------------------------- the table
+
+_LIST_BUCKET_QUERY = {
+    "Prefix": "prefix",
+    "Delimiter": "delimiter",
+    "Marker": "marker",
+    "MaxKeys": "max-keys",
+    "EncodingType": "encoding-type",
+}
+
+_RESPONSE_QUERY = {
+    "ResponseContentType": "response-content-type",
+    "ResponseContentLanguage": "response-content-language",
+    "ResponseExpires": "response-expires",
+    "ResponseCacheControl": "response-cache-control",
+    "ResponseContentDisposition": "response-content-disposition",
+    "ResponseContentEncoding": "response-content-encoding",
+}
+
+OPERATIONS: dict[str, Op] = {
+    op.name: op
+    for op in (
+        # ------------------------------------------------------------ bucket
+        Op("putBucket", "PUT", "name/cos:PutBucket", build=_build_put_bucket, location=True, acl="bucket"),
+        Op("headBucket", "HEAD", "name/cos:HeadBucket", shape=_whole),
+        Op(
+            "getBucket",
+            "GET",
+            "name/cos:GetBucket",
+            query=_LIST_BUCKET_QUERY,
+            query_defaults={"prefix": ""},
+            shape=_unwrap("ListBucketResult", ("Contents", "CommonPrefixes")),
+            resource_key="Prefix",
+        ),
+        Op("deleteBucket", "DELETE", "name/cos:DeleteBucket"),
+        Op("getBucketAcl", "GET", "name/cos:GetBucketACL", subresource="acl", shape=_bucket_acl),
+        Op("putBucketAcl", "PUT", "name/cos:PutBucketACL", subresource="acl", build=_build_acl, acl="bucket"),
+        Op(
+            "getBucketCors",
+            "GET",
+            "name/cos:GetBucketCORS",
+            subresource="cors",
+            shape=_cors,
+            tolerate=_no_cors,
+        ),
+        Op(
+            "putBucketCors",
+            "PUT",
+            "name/cos:PutBucketCORS",
+            subresource="cors",
+            build=_build_cors,
+            required=("CORSRules",),
+        ),
+        Op("deleteBucketCors", "DELETE", "name/cos:DeleteBucketCORS", subresource="cors"),
+        Op("getBucketLocation", "GET", "name/cos:GetBucketLocation", subresource="location", shape=_whole),
+        Op(
+            "deleteMultipleObject",
+            "POST",
+            "name/cos:DeleteObject",
+            subresource="delete",
+            build=_build_delete,
+            shape=_unwrap("DeleteResult", ("Deleted", "Error")),
+            required=("Objects",),
+            idempotent=True,  # deleting the same keys twice gives the same state
+        ),
+        Op(
+            "multipartList",
+            "GET",
+            "name/cos:ListMultipartUploads",
+            subresource="uploads",
+            query={
+                "Delimiter": "delimiter",
+                "EncodingType": "encoding-type",
+                "Prefix": "prefix",
+                "MaxUploads": "max-uploads",
+                "KeyMarker": "key-marker",
+                "UploadIdMarker": "upload-id-marker",
+            },
+            query_defaults={"prefix": ""},
+            shape=_unwrap("ListMultipartUploadsResult", ("Upload", "CommonPrefixes")),
+            resource_key="Prefix",
+        ),
+        # ------------------------------------------------------------ object
+        Op(
+            "headObject",
+            "HEAD",
+            "name/cos:HeadObject",
+            key=True,
+            version_id=True,
+            shape=_whole,
+            etag=True,
+            tolerate=_not_modified_head,
+        ),
+        Op(
+            "getObject",
+            "GET",
+            "name/cos:GetObject",
+            key=True,
+            version_id=True,
+            query=_RESPONSE_QUERY,
+            extra_query=True,
+            shape=_get_object,
+            etag=True,
+            tolerate=_not_modified_get,
+            raw_response=True,
+        ),
+        Op(
+            "putObject",
+            "PUT",
+            "name/cos:PutObject",
+            key=True,
+            extra_query=True,
+            body="Body",
+            build=_build_upload_headers,
+            shape=_whole,
+            etag=True,
+            location=True,
+            acl="object",
+            upload_progress=True,
+        ),
+        Op(
+            "deleteObject",
+            "DELETE",
+            "name/cos:DeleteObject",
+            key=True,
+            version_id=True,
+            tolerate=_bucket_not_found,
+        ),
+        Op(
+            "optionsObject",
+            "OPTIONS",
+            "name/cos:OptionsObject",
+            key=True,
+            headers={
+                "Origin": "Origin",
+                "AccessControlRequestMethod": "Access-Control-Request-Method",
+                "AccessControlRequestHeaders": "Access-Control-Request-Headers",
+            },
+            required=("Origin", "AccessControlRequestMethod"),
+            shape=_options,
+            tolerate=_options_forbidden,
+        ),
+        Op(
+            "getObjectAcl",
+            "GET",
+            "name/cos:GetObjectACL",
+            key=True,
+            subresource="acl",
+            version_id=True,
+            shape=_bucket_acl,
+        ),
+        Op(
+            "putObjectAcl",
+            "PUT",
+            "name/cos:PutObjectACL",
+            key=True,
+            subresource="acl",
+            build=_build_acl,
+            acl="object",
+        ),
+        Op(
+            "putObjectCopy",
+            "PUT",
+            "name/cos:PutObject",
+            key=True,
+            version_id=True,
+            required=("CopySource",),
+            shape=_copy,
+            location=True,
+            acl="object",
+        ),
+        # ------------------------------------------------------------ multipart
+        Op(
+            "multipartInit",
+            "POST",
+            "name/cos:InitiateMultipartUpload",
+            key=True,
+            subresource="uploads",
+            extra_query=True,
+            build=_build_upload_headers,
+            shape=_unwrap("InitiateMultipartUploadResult"),
+            acl="object",
+        ),
+        Op(
+            "multipartUpload",
+            "PUT",
+            "name/cos:UploadPart",
+            key=True,
+            query={"PartNumber": "partNumber", "UploadId": "uploadId"},
+            required=("PartNumber", "UploadId"),
+            body="Body",
+            shape=_empty,
+            etag=True,
+            upload_progress=True,
+        ),
+        Op(
+            "multipartComplete",
+            "POST",
+            "name/cos:CompleteMultipartUpload",
+            key=True,
+            query={"UploadId": "uploadId"},
+            required=("UploadId", "Parts"),
+            build=_build_complete,
+            shape=_complete,
+            location=True,
+        ),
+        Op(
+            "multipartListPart",
+            "GET",
+            "name/cos:ListParts",
+            key=True,
+            query={
+                "UploadId": "uploadId",
+                "EncodingType": "encoding-type",
+                "MaxParts": "max-parts",
+                "PartNumberMarker": "part-number-marker",
+            },
+            required=("UploadId",),
+            shape=_unwrap("ListPartsResult", ("Part",)),
+        ),
+        Op(
+            "multipartAbort",
+            "DELETE",
+            "name/cos:AbortMultipartUpload",
+            key=True,
+            query={"UploadId": "uploadId"},
+            required=("UploadId",),
+        ),
+    )
+}

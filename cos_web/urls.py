@@ -1,0 +1,120 @@
+"""Endpoints and URL encoding, as cos-js-sdk-v5's ``getUrl`` / ``getSignHost`` build them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from .auth import camsafe_encode, js_str
+
+__all__ = [
+    "encode_uri_component",
+    "encode_key",
+    "get_url",
+    "url_host",
+    "obj2str",
+    "query_string",
+    "default_protocol",
+]
+
+_LEGACY_REGIONS = frozenset({"cn-south", "cn-south-2", "cn-north", "cn-east", "cn-southwest", "sg"})
+_HAS_SCHEME = re.compile(r"^[a-zA-Z]+://")
+_DOUBLE_BRACE = re.compile(r"\{\{.*?\}\}")
+_SINGLE_BRACE = re.compile(r"\{.*?\}")
+_HOST = re.compile(r"^https?://([^/]+)(/.*)?$")
+
+
+def encode_uri_component(value: str) -> str:
+    """JavaScript's ``encodeURIComponent`` (leaves ``A-Za-z0-9-_.!~*'()``)."""
+    return quote(value, safe="-_.!~*'()")
+
+
+def encode_key(key: str) -> str:
+    """An object key in the URL path: camSafeUrlEncode, with ``/`` kept."""
+    return camsafe_encode(key).replace("%2F", "/")
+
+
+def default_protocol() -> str:
+    """``http:`` when the page (or worker) was served over http, else ``https:``."""
+    try:
+        import js  # type: ignore[import-not-found]
+
+        location = getattr(js.globalThis, "location", None)
+        if location is not None and location.protocol == "http:":
+            return "http:"
+    except Exception:  # CPython, or no location
+        pass
+    return "https:"
+
+
+def _ireplace(pattern: str, repl: str, text: str) -> str:
+    return re.sub(re.escape(pattern), lambda _m: repl, text, flags=re.IGNORECASE)
+
+
+def get_url(
+    *,
+    bucket: str = "",
+    region: str = "",
+    key: str | None = None,
+    domain: str | None = None,
+    protocol: str | None = None,
+    is_location: bool = False,
+) -> str:
+    """The request URL (``https://{Bucket}.cos.{Region}.myqcloud.com/{key}``) as getUrl makes it."""
+    short = bucket[: bucket.rfind("-")] if "-" in bucket else ""
+    app_id = bucket[bucket.rfind("-") + 1 :]
+    if callable(domain):
+        domain = domain({"Bucket": bucket, "Region": region})
+    if protocol in ("http", "https"):
+        protocol += ":"
+    protocol = protocol or default_protocol()
+    if not domain:
+        domain = "{Region}.myqcloud.com" if region in _LEGACY_REGIONS else "cos.{Region}.myqcloud.com"
+        domain = "{Bucket}." + domain
+    if "{" in domain:
+        domain = _ireplace("{{AppId}}", app_id, domain)
+        domain = _ireplace("{{Bucket}}", short, domain)
+        domain = _ireplace("{{Region}}", region, domain)
+        domain = _DOUBLE_BRACE.sub("", domain)
+        domain = _ireplace("{AppId}", app_id, domain)
+        domain = _ireplace("{BucketName}", short, domain)
+        domain = _ireplace("{Bucket}", bucket, domain)
+        domain = _ireplace("{Region}", region, domain)
+        domain = _SINGLE_BRACE.sub("", domain)
+    if not _HAS_SCHEME.match(domain):
+        domain = protocol + "//" + domain
+    if domain.endswith("/"):
+        domain = domain[:-1]
+    url = domain + "/"
+    if key:
+        url += encode_key(key)
+    if is_location:
+        url = re.sub(r"^https?://", "", url)
+    return url
+
+
+def url_host(url: str) -> str:
+    """The host (with port) of an http(s) URL, as the JS SDK signs it."""
+    m = _HOST.match(url)
+    return m.group(1) if m else url
+
+
+def obj2str(obj: Mapping[str, object]) -> str:
+    """``util.obj2str``: keys sorted case-insensitively, names and values camSafe-encoded."""
+    keys = sorted(obj, key=lambda k: k.lower().encode("utf-16-be", "surrogatepass"))
+    return "&".join(camsafe_encode(k) + "=" + camsafe_encode(js_str(obj[k])) for k in keys)
+
+
+def query_string(qs: Mapping[str, object]) -> str:
+    """The query string the JS SDK's request layer appends (insertion order, encodeURIComponent)."""
+    parts = []
+    for k, v in qs.items():
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        elif isinstance(v, (int, float)):
+            v = js_str(v)
+        elif not isinstance(v, str):
+            v = ""
+        parts.append(encode_uri_component(k) + "=" + encode_uri_component(v))
+    return "&".join(parts)
