@@ -26,8 +26,11 @@ from .state import CosServer, ServerConfig
 
 log = logging.getLogger("cos_web.server")
 SERVER_KEY = web.AppKey("cos_server", CosServer)
-CTX_KEY = "cos_ctx"
-REQUEST_ID_KEY = "cos_request_id"
+QUIET_KEY = web.AppKey("cos_quiet", bool)
+_RequestKey = getattr(web, "RequestKey", None)
+CTX_KEY = _RequestKey("cos_ctx", object) if _RequestKey else "cos_ctx"
+REQUEST_ID_KEY = _RequestKey("cos_request_id", str) if _RequestKey else "cos_request_id"
+CORS_DONE_KEY = _RequestKey("cos_cors_done", bool) if _RequestKey else "cos_cors_done"
 
 
 def new_request_id() -> str:
@@ -55,7 +58,7 @@ def preflight(ctx: Ctx, request: web.Request) -> web.Response:
     rule = cors.match(bucket.cors if bucket else None, origin, method, wanted)
     if rule is None:
         raise CosServerError("AccessForbidden")
-    request["cors_done"] = True
+    request[CORS_DONE_KEY] = True
     return web.Response(status=200, headers=cors.response_headers(rule, origin, True, wanted))
 
 
@@ -125,7 +128,7 @@ async def cos_middleware(request: web.Request, handler) -> web.StreamResponse:
 
 
 def _log(request: web.Request, status: int, started: float, response: web.StreamResponse | None = None) -> None:
-    if request.app["cos_quiet"]:
+    if request.app[QUIET_KEY]:
         return
     ctx: Ctx | None = request.get(CTX_KEY)
     out = getattr(response, "body_length", 0) or 0
@@ -145,7 +148,7 @@ async def on_prepare(request: web.Request, response: web.StreamResponse) -> None
     response.headers.setdefault("Date", context.http_date(time.time()))
     origin = request.headers.get("Origin")
     ctx: Ctx | None = request.get(CTX_KEY)
-    if origin and not request.get("cors_done") and ctx is not None and ctx.bucket:
+    if origin and not request.get(CORS_DONE_KEY) and ctx is not None and ctx.bucket:
         bucket = ctx.storage.find_bucket(ctx.bucket)
         rule = cors.match(bucket.cors if bucket else None, origin, request.method, [])
         if rule is not None:
@@ -158,7 +161,7 @@ def create_app(config: ServerConfig | CosServer | None = None) -> web.Applicatio
     server = config if isinstance(config, CosServer) else CosServer(config or ServerConfig())
     app = web.Application(middlewares=[cos_middleware], client_max_size=64 << 20)
     app[SERVER_KEY] = server
-    app["cos_quiet"] = server.config.quiet
+    app[QUIET_KEY] = server.config.quiet
     app.router.add_route("*", "/{tail:.*}", entry)
     app.on_response_prepare.append(on_prepare)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_plus
 
 from ..auth import camsafe_encode, canonical_pairs, format_string, parse_authorization, signature
 from .errors import CosServerError
@@ -35,13 +35,13 @@ class SignedRequest:
 
 
 def parse_query(raw: str) -> list[tuple[str, str]]:
-    """Split a raw query string on ``&`` only (``;`` is data) and percent-decode it."""
+    """Split a raw query string on ``&`` only (``;`` is data) and decode it (``+`` is a space, as requests sends it)."""
     pairs = []
     for item in raw.split("&"):
         if not item:
             continue
         name, _, value = item.partition("=")
-        pairs.append((unquote(name), unquote(value)))
+        pairs.append((unquote_plus(name), unquote_plus(value)))
     return pairs
 
 

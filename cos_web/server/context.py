@@ -18,7 +18,8 @@ from .authz import Credential, parse_query
 from .errors import CosServerError
 from .state import CosServer
 
-HOST_RE = re.compile(r"^(?P<bucket>[a-z0-9-]+-\d+)\.cos\.(?P<region>[a-z0-9-]+)\.")
+HOST_RE = re.compile(r"^(?P<bucket>[^.]+)\.cos\.(?P<region>[a-z0-9-]+)\.")
+BUCKET_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$")
 SERVICE_RE = re.compile(r"^cos\.(?P<region>[a-z0-9-]+)\.")
 MAX_KEY_BYTES = 850
 # Sub-resources COS has that this server does not implement.
@@ -90,8 +91,10 @@ def build(server: CosServer, request: web.Request, request_id: str) -> Ctx:
     hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     found = HOST_RE.match(hostname + ".")
     bucket = region = None
-    if found:
+    if found and found.group("bucket") != "service":
         bucket, region = found.group("bucket"), found.group("region")
+        if not BUCKET_RE.match(bucket):
+            raise CosServerError("InvalidBucketName")
     else:
         service = SERVICE_RE.match(hostname + ".")
         region = service.group("region") if service else None

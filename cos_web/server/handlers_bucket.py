@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
-
 from aiohttp import web
 
 from . import acl as acls
 from . import cors, xmlio
-from .context import Ctx, check_key, empty, iso_date, url_encode, xml_response
+from .context import BUCKET_RE, Ctx, check_key, empty, iso_date, url_encode, xml_response
 from .errors import CosServerError
 
-BUCKET_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$")
 XML_LIMIT = 64 << 10
 DELETE_LIMIT = 2 << 20
 
