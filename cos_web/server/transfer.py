@@ -188,7 +188,7 @@ def parse_range(value: str | None, size: int) -> tuple[int, int] | None:
         return max(0, size - length), size - 1
     first = int(first_s)
     last = int(last_s) if last_s else size - 1
-    if last < first:
+    if last_s and last < first:
         return None
     if first >= size:
         raise CosServerError("InvalidRange", headers={"Content-Range": f"bytes */{size}"})
