@@ -574,8 +574,8 @@ class UploadWidget:
         params = dict(self.upload_params)
         params.update(Bucket=self.bucket, Region=self.region, Key=item.key, Body=file,
                       onProgress=on_progress, TaskReady=on_task_ready)  # fmt: skip
-        upload = getattr(self.cos, "upload_file", None) or self.cos.slice_upload_file
         try:
+            upload = getattr(self.cos, "upload_file", None) or self.cos.slice_upload_file
             data = await upload(**params)
         except asyncio.CancelledError:
             if item.state not in (CANCELED, PAUSED):

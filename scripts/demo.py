@@ -1,46 +1,92 @@
-"""Run the demo: the local COS server (demo bucket, data under .cos-data/) and the pages in static/.
+"""Run the demo: the local COS server with a demo bucket (data under .cos-data/), and the upload page.
 
 Prints the URLs to open. Ctrl-C stops both.
+
+With COS_SECRET_ID, COS_SECRET_KEY and COS_BUCKET (and COS_REGION) in the environment, no
+local server starts: the page talks to real Tencent Cloud COS and the signing endpoint signs
+with those keys (the bucket needs a CORS rule allowing this page's origin).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import PWCONFIG, build_wheel, start_static_server  # noqa: E402
+from cos_web.demo import DemoServer, DemoSettings, pyodide_dir  # noqa: E402
+
+
+def build_wheel(out_dir: Path = ROOT / "build" / "wheel") -> Path:
+    """Build the cos_web wheel from the working tree (no network, no isolation)."""
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(out_dir)],
+        check=True, cwd=ROOT,
+    )  # fmt: skip
+    shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)
+    (wheel,) = out_dir.glob("cos_web-*.whl")
+    return wheel
+
+
+def prepare_pyodide() -> bool:
+    """build/pyodide with micropip, so PyScript's ``packages`` works; False if it cannot be made
+    (e.g. offline on a fresh machine): the page then installs the wheel through ``files``."""
+    if pyodide_dir(ROOT)[1]:
+        return True
+    script = ROOT / "scripts" / "prepare_pyodide.py"
+    if not script.exists():
+        return False
+    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, stdout=subprocess.DEVNULL)
+    return done.returncode == 0 and pyodide_dir(ROOT)[1]
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address of both servers (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port of the page server (default 8000)")
     parser.add_argument("--cos-port", type=int, default=9000, help="port of the local COS server (default 9000)")
-    parser.add_argument("--data-dir", default=str(ROOT / ".cos-data"), help="where the COS server keeps data")
+    parser.add_argument("--data-dir", default=str(ROOT / ".cos-data"), help="where the local COS server keeps data")
     args = parser.parse_args()
 
     wheel = build_wheel()
-    cos = subprocess.Popen(
-        [sys.executable, "-m", "cos_web.server", "--port", str(args.cos_port), "--data-dir", args.data_dir,
-         "--secret-id", PWCONFIG.SECRET_ID, "--secret-key", PWCONFIG.SECRET_KEY, "--bucket", PWCONFIG.BUCKET],
-        cwd=ROOT,
-    )  # fmt: skip
-    static = start_static_server(ROOT, args.port)
-    base = f"http://127.0.0.1:{static.server_address[1]}"
-    print(f"cos_web wheel: {wheel.name}")
-    print(f"upload page:   {base}/static/index.html")
-    sys.stdout.flush()
+    with_packages = prepare_pyodide()
+    settings = DemoSettings.from_env(cos_port=args.cos_port)
+    cos = None
+    if settings.mode == "local":
+        from cos_web.server import start_in_thread
+
+        cos = start_in_thread(host=args.host, port=args.cos_port, data_dir=args.data_dir, quiet=True,
+                              buckets=[settings.bucket], region=settings.region,
+                              secret_id=settings.secret_id, secret_key=settings.secret_key)  # fmt: skip
+        settings = DemoSettings.from_env(cos_port=cos.port, sts_issuer=cos.issue_temporary_credentials)
+    demo = DemoServer(settings, host=args.host, port=args.port).start()
+
+    print(f"cos_web wheel:   {wheel.relative_to(ROOT)} (installed by PyScript through "
+          f"{'packages/micropip' if with_packages else 'files, unpacked; no micropip here'})")  # fmt: skip
+    if cos is not None:
+        print(f"local COS:       {cos.url}  bucket {settings.bucket} ({settings.region}), data in {os.path.relpath(args.data_dir)}")
+    else:
+        print(f"real COS:        bucket {settings.bucket} ({settings.region}), keys from COS_SECRET_ID/COS_SECRET_KEY")
+    print(f"upload page:     {demo.url}/static/index.html")
+    print(f"minimal widget:  {demo.url}/static/widget-minimal.html")
+    print("Ctrl-C stops.", flush=True)
     try:
-        return cos.wait()
+        threading.Event().wait()
     except KeyboardInterrupt:
-        return 0
+        pass
     finally:
-        cos.terminate()
-        static.shutdown()
+        demo.stop()
+        if cos is not None:
+            cos.stop()
+    return 0
 
 
 if __name__ == "__main__":
