@@ -220,6 +220,7 @@ class COS:
         self.options = opts
         self._transport = transport or default_transport()
         self._clock = clock or time.time
+        self._sleep = asyncio.sleep  # back-off between retries (tests replace it)
         self._sts_cache: list[dict[str, Any]] = []
         self._sts_pending: asyncio.Future[Any] | None = None
 
@@ -409,7 +410,7 @@ class COS:
             attempt += 1
             prepared.headers["x-cos-sdk-retry"] = True
             if delay:
-                await asyncio.sleep(delay)
+                await self._sleep(delay)
 
     async def _error(self, prepared: Prepared, response: Response) -> CosError:
         body = response.body

@@ -303,6 +303,12 @@ def _has_header(headers: Mapping[str, Any], name: str) -> bool:
     return any(k.lower() == lower and v for k, v in headers.items())
 
 
+def _build_copy_headers(params: Mapping[str, Any], headers: dict[str, Any]) -> None:
+    """putObjectCopy: an empty Cache-Control unless one is given."""
+    if not headers.get("Cache-Control") and not headers.get("cache-control"):
+        headers["Cache-Control"] = ""
+
+
 def _build_upload_headers(params: Mapping[str, Any], headers: dict[str, Any]) -> None:
     """putObject / multipartInit: keep proxies from writing Cache-Control / Content-Type."""
     if not headers.get("Cache-Control") and not headers.get("cache-control"):
@@ -394,7 +400,7 @@ def _empty(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
 
 
 def _if_modified_since(params: Mapping[str, Any]) -> bool:
-    return bool((params.get("Headers") or {}).get("If-Modified-Since"))
+    return bool(params.get("IfModifiedSince") or (params.get("Headers") or {}).get("If-Modified-Since"))
 
 
 def _not_modified_head(params: Mapping[str, Any], err: Any) -> dict[str, Any] | None:
@@ -597,6 +603,7 @@ OPERATIONS: dict[str, Op] = {
             key=True,
             version_id=True,
             required=("CopySource",),
+            build=_build_copy_headers,
             shape=_copy,
             location=True,
             acl="object",

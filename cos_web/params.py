@@ -167,11 +167,11 @@ def check(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> dict[st
             value = (params.get("CORSConfiguration") or {}).get("CORSRules")
         if value is None or value == "":
             raise invalid_parameter(name, f"missing param {name}")
-    _check_values(op, params)
+    _check_values(op, params, options)
     return params
 
 
-def _check_values(op: Op, params: Mapping[str, Any]) -> None:
+def _check_values(op: Op, params: Mapping[str, Any], options: Mapping[str, Any]) -> None:
     acl = params.get("ACL")
     if acl is not None:
         allowed = BUCKET_ACLS if op.acl == "bucket" else OBJECT_ACLS
