@@ -48,3 +48,103 @@ def new_worker(browser, static_url, wheel_path):
 def worker(new_worker) -> WorkerHarness:
     """The session's one Web Worker with Pyodide booted and cos_web installed."""
     return new_worker()
+
+
+# --------------------------------------------------------------------------- demo site (upload page, widget)
+# ``demo_site``: cos_web.demo's server (pages, wheel, Pyodide, PyScript, signing endpoint)
+# in a thread, signing for the session's ``cos_server`` with its keys, under a key prefix of
+# its own. ``demo_site.cos(method, key, data)`` talks to the COS server directly (signed
+# in Python), to check what the page did. ``open_demo_page(path, viewport)`` opens a page in
+# a fresh context and records every response the page receives (``page.responses``).
+
+
+class DemoSite:
+    def __init__(self, server, cos_server, prefix: str) -> None:
+        self.server = server
+        self.cos_server = cos_server
+        self.prefix = prefix
+        self.url = server.url
+
+    @property
+    def settings(self):
+        return self.server.settings
+
+    def cos(self, method: str, key: str, data: bytes | None = None, query: dict | None = None) -> tuple[int, bytes]:
+        """A signed request straight to the local COS server: (status, body)."""
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        from cos_web.auth import build_authorization
+
+        cs = self.cos_server
+        host = f"{cs.bucket}.cos.{cs.region}.localhost:{cs.port}"
+        auth = build_authorization(SecretId=cs.secret_id, SecretKey=cs.secret_key, Method=method, Key=key,
+                                   Query=query or {}, Headers={"Host": host})  # fmt: skip
+        url = f"http://127.0.0.1:{cs.port}/{urllib.parse.quote(key)}"
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        req = urllib.request.Request(url, data=data, method=method.upper(), headers={"Host": host, "Authorization": auth})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+
+@pytest.fixture(scope="session")
+def demo_site(cos_server, wheel_path):
+    import uuid
+
+    from cos_web.demo import DemoServer, DemoSettings
+
+    prefix = f"demo-page-{uuid.uuid4().hex[:8]}/"
+    settings = DemoSettings(bucket=cos_server.bucket, region=cos_server.region, secret_id=cos_server.secret_id,
+                            secret_key=cos_server.secret_key, domain=cos_server.domain, mode="local", prefix=prefix)  # fmt: skip
+    server = DemoServer(settings, wheel_dir=wheel_path.parent).start()
+    yield DemoSite(server, cos_server, prefix)
+    server.stop()
+
+
+class RecordedPage:
+    """A Playwright page plus every response it received (url, status, headers, body) and its console."""
+
+    def __init__(self, context, page) -> None:
+        self.context = context
+        self.page = page
+        self.responses: list[dict] = []
+        self.requests: list = []
+        self.console: list[str] = []
+        page.on("console", lambda msg: self.console.append(f"[{msg.type}] {msg.text}"))
+        page.on("pageerror", lambda err: self.console.append(f"[pageerror] {err}"))
+        page.on("request", lambda req: self.requests.append(req))
+        page.on("requestfinished", self._record)
+
+    def _record(self, request) -> None:
+        response = request.response()
+        if response is None:
+            return
+        try:
+            body = response.body()
+        except Exception as exc:  # noqa: BLE001 - e.g. a redirect has none
+            body = f"<no body: {exc}>".encode()
+        self.responses.append({"url": response.url, "status": response.status, "headers": response.headers, "body": body})
+
+
+@pytest.fixture(scope="session")
+def open_demo_page(browser, demo_site):
+    from tests.conftest import PWCONFIG
+
+    contexts = []
+
+    def open_page(path: str = "/static/index.html", viewport: dict | None = None, **context_args) -> RecordedPage:
+        context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800}, accept_downloads=True, **context_args)
+        context.set_default_timeout(PWCONFIG.ACTION_TIMEOUT_MS)
+        contexts.append(context)
+        recorded = RecordedPage(context, context.new_page())
+        recorded.page.goto(demo_site.url + path)
+        return recorded
+
+    yield open_page
+    for context in contexts:
+        context.close()

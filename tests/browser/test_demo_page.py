@@ -1,0 +1,311 @@
+"""The upload page (static/index.html) and the widget, driven in Chromium like a person would.
+
+Real files go in through the file input (``set_input_files``); what the page did is checked
+on the page and, independently, against the local COS server (signed requests from here).
+Uploads that must be caught midway (pause, cancel) run under Chromium's network throttling.
+
+Screenshots go to test-results/; with COS_WEB_UPDATE_SCREENSHOTS=1 they replace docs/*.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHUNK = 128 * 1024  # ChunkSize for the page: many parts, so pause and cancel land mid-upload
+PAGE = f"/static/index.html?ChunkSize={CHUNK}&ProgressInterval=200"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def wait_ready(page, timeout: float = 120_000) -> None:
+    """PyScript booted, the widget mounted and its first listing arrived."""
+    page.wait_for_selector(".cosw", timeout=timeout)
+    page.wait_for_function(
+        "() => { const s = document.querySelector('.cosw-list-status'); return s && !s.hidden && !/Loading/.test(s.textContent); }",
+        timeout=timeout,
+    )
+
+
+def upload_row(page, name: str):
+    return page.locator(f'li.cosw-upload[data-name="{name}"]')
+
+
+def entry(page, key: str):
+    return page.locator(f'li.cosw-entry[data-key="{key}"]')
+
+
+def wait_state(page, name: str, state: str, timeout: float = 90_000) -> None:
+    page.wait_for_selector(f'li.cosw-upload[data-name="{name}"][data-state="{state}"]', timeout=timeout)
+
+
+def percent(page, name: str) -> int:
+    return int(upload_row(page, name).locator(".cosw-bar").get_attribute("aria-valuenow"))
+
+
+def wait_percent(page, name: str, at_least: int, timeout: float = 60_000) -> None:
+    page.wait_for_function(
+        """([name, pct]) => { const b = document.querySelector(`li.cosw-upload[data-name="${name}"] .cosw-bar`);
+                              return b && Number(b.getAttribute('aria-valuenow')) >= pct; }""",
+        arg=[name, at_least],
+        timeout=timeout,
+    )
+
+
+def throttle(recorded, bytes_per_second: int | None) -> None:
+    """Slow the page's uploads (Chromium's network emulation); None lifts it."""
+    cdp = getattr(recorded, "_cdp", None) or recorded.context.new_cdp_session(recorded.page)
+    recorded._cdp = cdp
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 0, "downloadThroughput": -1,
+        "uploadThroughput": bytes_per_second if bytes_per_second else -1,
+    })  # fmt: skip
+
+
+def part_puts(recorded, key_fragment: str) -> int:
+    """How many part uploads of one object the page has sent so far."""
+    return sum(1 for r in recorded.requests if r.method == "PUT" and key_fragment in r.url and "partNumber=" in r.url)
+
+
+def make_file(path: Path, size: int, seed: int) -> bytes:
+    block = bytes((i * 31 + seed) % 251 for i in range(4096))
+    data = (block * (size // len(block) + 1))[:size]
+    path.write_bytes(data)
+    return data
+
+
+def listed_keys(page) -> set[str]:
+    return set(page.eval_on_selector_all("li.cosw-entry[data-key]", "els => els.map(e => e.dataset.key)"))
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def demo(open_demo_page, demo_site):
+    recorded = open_demo_page(PAGE)
+    wait_ready(recorded.page)
+    return recorded
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("picks")
+    return {
+        "notes.txt": make_file(folder / "notes.txt", 40_000, 1),
+        "photo.bin": make_file(folder / "photo.bin", 1_500_000, 2),
+        "big-pause.bin": make_file(folder / "big-pause.bin", 6_000_000, 3),
+        "big-cancel.bin": make_file(folder / "big-cancel.bin", 6_000_000, 4),
+        "mobile.txt": make_file(folder / "mobile.txt", 12_000, 5),
+        "_dir": folder,
+    }
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def test_page_boots_from_the_local_servers_only(demo, demo_site):
+    page = demo.page
+    assert page.evaluate("document.characterSet") == "UTF-8"
+    assert demo_site.settings.bucket in page.inner_text("#where")
+    assert page.inner_text(".cosw-target") == f"{demo_site.settings.bucket}/{demo_site.prefix}"
+    urls = [r.url for r in demo.requests]
+    assert any("/pyodide/pyodide.mjs" in u for u in urls) and any("/wheel/cos_web-" in u for u in urls)
+    assert all(re.match(r"http://(127\.0\.0\.1|[a-z0-9.-]+\.localhost):\d+/", u) for u in urls), urls
+    assert not [line for line in demo.console if "[pageerror]" in line or "Traceback" in line], demo.console
+
+
+def test_two_files_upload_list_and_download(demo, demo_site, files):
+    page, prefix = demo.page, demo_site.prefix
+    page.set_input_files("input.cosw-input", [str(files["_dir"] / "notes.txt"), str(files["_dir"] / "photo.bin")])
+    for name in ("notes.txt", "photo.bin"):
+        wait_state(page, name, "done")
+        assert percent(page, name) == 100
+        assert upload_row(page, name).locator(".cosw-percent").inner_text() == "100%"
+    # Both listed in the bucket browser, with their sizes.
+    page.wait_for_selector(f'li.cosw-entry[data-key="{prefix}photo.bin"]')
+    page.wait_for_selector(f'li.cosw-entry[data-key="{prefix}notes.txt"]')
+    assert entry(page, prefix + "photo.bin").locator(".cosw-size").inner_text() == "1.4 MB"
+    assert entry(page, prefix + "notes.txt").locator(".cosw-size").inner_text() == "39.1 KB"
+    # Download one through the page and compare bytes.
+    with page.expect_download() as info:
+        entry(page, prefix + "photo.bin").locator("button[data-action=download]").click()
+    download = info.value
+    assert download.suggested_filename == "photo.bin"
+    assert Path(download.path()).read_bytes() == files["photo.bin"]
+    # And the server holds exactly what was picked.
+    assert demo_site.cos("get", prefix + "notes.txt") == (200, files["notes.txt"])
+
+
+def test_pause_and_resume(demo, demo_site, files):
+    page, name = demo.page, "big-pause.bin"
+    key = demo_site.prefix + name
+    throttle(demo, 1_000_000)
+    try:
+        page.set_input_files("input.cosw-input", str(files["_dir"] / name))
+        wait_percent(page, name, 5)
+        upload_row(page, name).locator("button[data-action=pause]").click()
+        wait_state(page, name, "paused")
+        paused_at = percent(page, name)
+        assert 0 < paused_at < 100
+        assert "Paused" in upload_row(page, name).locator(".cosw-status").inner_text()
+        time.sleep(1.0)  # let aborted parts settle
+        sent = part_puts(demo, name)
+        time.sleep(2.0)
+        assert part_puts(demo, name) == sent, "parts kept going while paused"
+        assert percent(page, name) == paused_at
+        assert demo_site.cos("head", key)[0] == 404
+    finally:
+        throttle(demo, None)
+    upload_row(page, name).locator("button[data-action=resume]").click()
+    wait_state(page, name, "done")
+    assert percent(page, name) == 100
+    page.wait_for_selector(f'li.cosw-entry[data-key="{key}"]')
+    assert demo_site.cos("get", key) == (200, files[name])
+
+
+def test_cancel(demo, demo_site, files):
+    page, name = demo.page, "big-cancel.bin"
+    throttle(demo, 1_000_000)
+    try:
+        page.set_input_files("input.cosw-input", str(files["_dir"] / name))
+        wait_percent(page, name, 5)
+        upload_row(page, name).locator("button[data-action=cancel]").click()
+        wait_state(page, name, "canceled")
+        assert "Canceled" in upload_row(page, name).locator(".cosw-status").inner_text()
+        time.sleep(1.0)
+        sent = part_puts(demo, name)
+        time.sleep(2.0)
+        assert part_puts(demo, name) == sent, "parts kept going after cancel"
+    finally:
+        throttle(demo, None)
+    assert demo_site.cos("head", demo_site.prefix + name)[0] == 404
+    # A canceled row can be removed from the list.
+    upload_row(page, name).locator("button[data-action=remove]").click()
+    assert upload_row(page, name).count() == 0
+
+
+def test_delete_asks_once_then_deletes(demo, demo_site, files):
+    page, key = demo.page, demo_site.prefix + "notes.txt"
+    if entry(page, key).count() == 0:  # when run alone
+        assert demo_site.cos("put", key, files["notes.txt"])[0] == 200
+        page.locator(".cosw-refresh").click()
+    button = entry(page, key).locator("button[data-action=delete]")
+    button.click()
+    assert button.inner_text() == "Confirm?"
+    assert demo_site.cos("head", key)[0] == 200  # one click deletes nothing
+    button.click()
+    entry(page, key).wait_for(state="detached")
+    assert demo_site.cos("head", key)[0] == 404
+
+
+def test_folders_and_errors_in_words(demo, demo_site):
+    page, prefix = demo.page, demo_site.prefix
+    assert demo_site.cos("put", prefix + "photos/cat.txt", b"meow")[0] == 200
+    page.locator(".cosw-refresh").click()
+    folder = entry(page, prefix + "photos/")
+    folder.wait_for()
+    assert folder.locator(".cosw-size").inner_text() == "Folder"
+    folder.locator("button[data-action=open]").click()
+    entry(page, prefix + "photos/cat.txt").wait_for()
+    assert page.inner_text(".cosw-target").endswith(prefix + "photos/")
+    page.locator(".cosw-crumb[data-folder]").last.click()  # back to the widget's top folder
+    entry(page, prefix + "photos/").wait_for()
+
+    # The signing service says no: the person reads why, in words.
+    refusal = {"code": "AccessDenied", "message": "this endpoint signs only for bucket x"}
+    page.route("**/api/authorization", lambda route: route.fulfill(status=403, body=json.dumps(refusal),
+                                                                   content_type="application/json"))  # fmt: skip
+    try:
+        page.locator(".cosw-refresh").click()
+        alert = page.locator(".cosw-alert")
+        alert.wait_for(state="visible")
+        text = alert.inner_text()
+        assert "Listing the bucket failed" in text and "signing service refused" in text, text
+    finally:
+        page.unroute("**/api/authorization")
+    page.locator(".cosw-alert-close").click()
+    assert page.locator(".cosw-alert").is_hidden()
+
+
+def test_minimal_page_mounts_the_widget(open_demo_page, demo_site, files):
+    source = (ROOT / "static" / "widget-minimal.html").read_text()
+    wheel = sorted((ROOT / "build" / "wheel").glob("cos_web-*.whl"))[-1].name
+    assert f"/wheel/{wheel}" in source, "widget-minimal.html names another wheel version"
+    python = source.split('<script type="py"', 1)[1].split(">", 1)[1].split("</script>", 1)[0]
+    assert len([line for line in python.splitlines() if line.strip()]) <= 6  # the few lines
+
+    key = demo_site.prefix + "from-python.txt"
+    assert demo_site.cos("put", key, b"hello")[0] == 200
+    recorded = open_demo_page("/static/widget-minimal.html")
+    page = recorded.page
+    wait_ready(page)
+    entry(page, key).wait_for()
+    page.set_input_files("input.cosw-input", str(files["_dir"] / "mobile.txt"))
+    wait_state(page, "mobile.txt", "done")
+    page.wait_for_selector(f'li.cosw-entry[data-key="{demo_site.prefix}mobile.txt"]')
+    assert demo_site.cos("get", demo_site.prefix + "mobile.txt") == (200, files["mobile.txt"])
+
+
+def test_screenshots(open_demo_page, demo_site, files, demo):
+    """The page at 1280×800 with uploads in several states, and on a phone."""
+    out = ROOT / ("docs" if os.environ.get("COS_WEB_UPDATE_SCREENSHOTS") == "1" else "test-results")
+    out.mkdir(exist_ok=True)
+    desktop = open_demo_page(PAGE)
+    page = desktop.page
+    wait_ready(page)
+    page.set_input_files("input.cosw-input", [str(files["_dir"] / "photo.bin"), str(files["_dir"] / "notes.txt")])
+    wait_state(page, "photo.bin", "done")
+    wait_state(page, "notes.txt", "done")
+    throttle(desktop, 400_000)
+    try:
+        page.set_input_files("input.cosw-input", str(files["_dir"] / "big-pause.bin"))
+        wait_percent(page, "big-pause.bin", 20)
+        upload_row(page, "big-pause.bin").locator("button[data-action=pause]").click()
+        wait_state(page, "big-pause.bin", "paused")
+    finally:
+        throttle(desktop, None)
+    page.wait_for_selector(f'li.cosw-entry[data-key="{demo_site.prefix}photo.bin"]')
+    page.screenshot(path=str(out / "upload-page-1280x800.png"))
+
+    phone = open_demo_page(PAGE, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    wait_ready(phone.page)
+    phone.page.set_input_files("input.cosw-input", str(files["_dir"] / "mobile.txt"))
+    wait_state(phone.page, "mobile.txt", "done")
+    phone.page.wait_for_selector(f'li.cosw-entry[data-key="{demo_site.prefix}mobile.txt"]')
+    phone.page.screenshot(path=str(out / "upload-page-phone.png"), full_page=True)
+    # Nothing overflows sideways on the phone.
+    assert phone.page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_no_secret_in_anything_the_page_received(demo, open_demo_page, demo_site):
+    """Every response body and header any demo page got, and every request it sent: no secret key."""
+    secret = demo_site.settings.secret_key.encode()
+    pages = [demo] + [open_demo_page("/static/widget-minimal.html")]
+    wait_ready(pages[-1].page)
+    signed = 0
+    for recorded in pages:
+        assert recorded.responses, "no response recorded"
+        for response in recorded.responses:
+            assert secret not in response["body"], response["url"]
+            assert secret.decode() not in json.dumps(response["headers"]), response["url"]
+            if response["url"].endswith("/api/authorization") and response["status"] == 200:
+                assert set(json.loads(response["body"])) <= {"Authorization", "XCosSecurityToken"}
+                signed += 1
+        for request in recorded.requests:
+            assert secret.decode() not in request.url
+            assert secret.decode() not in json.dumps(request.headers)
+            body = request.post_data_buffer
+            assert not body or secret not in body
+    assert signed > 0, "the page never used the signing endpoint"
