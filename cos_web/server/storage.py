@@ -23,6 +23,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -34,6 +35,7 @@ MAX_PARTS = 10000
 MAX_PUT = 5 << 30
 # Without crcmod's C extension, CRC-64 is only computed for bodies up to this size.
 SLOW_CRC_LIMIT = 8 << 20
+FLUSH_EVERY = 16 << 20
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets (
@@ -136,17 +138,39 @@ class BlobWriter:
         self._md5 = hashlib.md5()
         self._crc: crc64.Crc64 | None = crc64.Crc64()
         self.size = 0
+        self._flushed = 0
+        self._flush_job: Future | None = None
+
+    def _wait_flush(self) -> None:
+        if self._flush_job is not None:
+            try:
+                self._flush_job.result()
+            except OSError:
+                pass
+            self._flush_job = None
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
+        """Append a chunk: CRC-64 on a helper thread while this one writes and MD5s (both drop the GIL)."""
         assert self._file is not None
-        self._file.write(data)
-        self._md5.update(data)
+        crc_job = None
         if self._crc is not None:
             if not crc64.FAST and self.size + len(data) > SLOW_CRC_LIMIT:
                 self._crc = None
+            elif len(data) >= 256 << 10:
+                crc_job = self._storage.pool.submit(self._crc.update, data)
             else:
                 self._crc.update(data)
+        self._file.write(data)
+        self._md5.update(data)
         self.size += len(data)
+        if crc_job is not None:
+            crc_job.result()
+        if self._storage.durable and self.size - self._flushed >= FLUSH_EVERY and (
+            self._flush_job is None or self._flush_job.done()
+        ):
+            # Start writeback early so the final fsync is short (overlaps disk with network).
+            self._flushed = self.size
+            self._flush_job = self._storage.pool.submit(os.fdatasync, self._file.fileno())
 
     @property
     def md5_hex(self) -> str:
@@ -155,6 +179,7 @@ class BlobWriter:
     def finish(self) -> Blob:
         """fsync, rename into blobs/, and describe the result."""
         assert self._file is not None
+        self._wait_flush()
         if self._storage.durable:
             os.fsync(self._file.fileno())
         self._file.close()
@@ -167,6 +192,7 @@ class BlobWriter:
         return Blob(name, self.size, self._md5.hexdigest(), crc)
 
     def discard(self) -> None:
+        self._wait_flush()
         if self._file is not None:
             self._file.close()
             self._file = None
@@ -228,6 +254,7 @@ class Storage:
             self._lock_file.close()
             raise DataDirBusy(f"data dir {self.data_dir} is in use by another cos_web.server") from None
         self._lock = threading.RLock()
+        self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cos-blob")
         self._db = sqlite3.connect(
             os.path.join(self.data_dir, "meta.sqlite3"), check_same_thread=False, isolation_level=None
         )
@@ -242,6 +269,7 @@ class Storage:
         with self._lock:
             self._db.close()
             self._lock_file.close()
+        self.pool.shutdown(wait=False)
 
     def _sweep(self) -> None:
         """Drop leftovers of interrupted writes: temp files and unreferenced blobs."""

@@ -68,20 +68,23 @@ async def receive(ctx: Ctx, request: web.Request, limit: int = MAX_PUT) -> Blob:
     writer = ctx.storage.writer()
     loop = asyncio.get_running_loop()
     pending: asyncio.Future | None = None
-    buf = bytearray()
+    chunks: list[bytes] = []
+    buffered = 0
     try:
         while True:
             chunk = await request.content.readany()
             if chunk:
-                buf += chunk
+                chunks.append(chunk)
+                buffered += len(chunk)
                 ctx.bytes_in += len(chunk)
                 if ctx.bytes_in > limit:
                     raise CosServerError("EntityTooLarge")
-            if len(buf) >= CHUNK or (not chunk and buf):
+            if buffered >= CHUNK or (not chunk and buffered):
                 if pending is not None:
                     await pending
-                pending = loop.run_in_executor(None, writer.write, bytes(buf))
-                buf.clear()
+                data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                pending = loop.run_in_executor(ctx.storage.pool, writer.write, data)
+                chunks, buffered = [], 0
             if not chunk:
                 break
         if pending is not None:
