@@ -29,7 +29,7 @@ def build_wheel(out_dir: Path = ROOT / "build" / "wheel") -> Path:
     out_dir.mkdir(parents=True)
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(out_dir)],
-        check=True, cwd=ROOT,
+        check=True, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )  # fmt: skip
     shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)
     (wheel,) = out_dir.glob("cos_web-*.whl")
