@@ -59,7 +59,7 @@ EXTRA_LOCK = ROOT / "scripts" / "pyodide-extra.lock"
 OUT_DIR = ROOT / "build" / "pyodide"
 WHEEL_CACHE = ROOT / "build" / "wheel-cache"
 STAMP_NAME = ".cos-web-stamp"
-FORMAT_VERSION = "1"  # bump when the output layout changes
+FORMAT_VERSION = "2"  # bump when the output layout changes
 
 _REQ = re.compile(r"^(?P<name>[A-Za-z0-9._-]+)==(?P<version>\S+)\s+--hash=sha256:(?P<sha256>[0-9a-f]{64})\s*$")
 
@@ -192,16 +192,16 @@ def prepare_pyodide(out_dir: Path = OUT_DIR, force: bool = False) -> Path:
                 _link_or_copy(src, tmp / src.name)
 
         lock = json.loads((NPM_PYODIDE / "pyodide-lock.json").read_text())
-        by_name = {normalize(name): entry for name, entry in lock["packages"].items()}
+        by_name = {normalize(key): (key, entry) for key, entry in lock["packages"].items()}
         packages = {}
         for wheel in wheels:
-            entry = by_name.get(normalize(wheel.name.split("-")[0]))
+            key, entry = by_name.get(normalize(wheel.name.split("-")[0]), (None, None))
             if entry is None:
                 raise SystemExit(f"{wheel.name} is pinned in {EXTRA_LOCK.name} but not in Pyodide's lock")
             if wheel.name != entry["file_name"] or f"-{entry['version']}-" not in wheel.name:
                 raise SystemExit(f"{wheel.name} does not match the lock's {entry['file_name']}")
             _link_or_copy(wheel, tmp / entry["file_name"])
-            packages[entry["name"]] = {**entry, "sha256": sha256_of(wheel)}
+            packages[key] = {**entry, "sha256": sha256_of(wheel)}  # keep the lock's key (normalized name)
         # Every dependency of a kept entry must be kept too, or the loader would fetch a 404.
         kept = {normalize(name) for name in packages}
         for entry in packages.values():
