@@ -66,7 +66,8 @@ def authenticate(ctx: Ctx, request: web.Request, route: routes.Route) -> None:
     signed = authz.SignedRequest(request.method, ctx.path, ctx.query, request.headers)
     fields = authz.auth_fields(signed)
     if fields is not None:
-        ctx.credential = authz.verify(signed, fields, ctx.server.lookup, time.time())
+        canonical = (f"{ctx.bucket}.cos.{ctx.region}.myqcloud.com",) if ctx.bucket else ()
+        ctx.credential = authz.verify(signed, fields, ctx.server.lookup, time.time(), canonical)
         return
     denied = CosServerError("AccessDenied", ServerTime=context.iso_date(time.time(), False))
     if route.permission == "owner" or ctx.bucket is None:

@@ -95,8 +95,13 @@ def _host_variants(host: str) -> list[str]:
 
 
 def verify(req: SignedRequest, fields: Mapping[str, str], lookup: Callable[[str], Credential | None],
-           now: float) -> Credential:
-    """Check a signed request; return the credential it was signed with or raise CosServerError."""
+           now: float, alt_hosts: tuple[str, ...] = ()) -> Credential:
+    """Check a signed request; return the credential it was signed with or raise CosServerError.
+
+    A signed ``host`` may be the Host header with or without its port, or one of
+    ``alt_hosts`` (the bucket's canonical ``{bucket}.cos.{region}.myqcloud.com``,
+    which the SDKs sign when they are given a bucket but no Host).
+    """
     if fields.get("q-sign-algorithm", "sha1").lower() != "sha1" or not fields.get("q-signature"):
         raise CosServerError("AccessDenied", "Invalid authorization.")
     credential = lookup(fields.get("q-ak", ""))
@@ -120,7 +125,7 @@ def verify(req: SignedRequest, fields: Mapping[str, str], lookup: Callable[[str]
     header_names = [unquote(n).lower() for n in fields.get("q-header-list", "").split(";") if n]
     param_names = [unquote(n).lower() for n in fields.get("q-url-param-list", "").split(";") if n]
     params = _signed_params(req, param_names)
-    hosts = _host_variants(req.headers.get("host", "")) if "host" in header_names else [None]
+    hosts = [*_host_variants(req.headers.get("host", "")), *alt_hosts] if "host" in header_names else [None]
     given = fields["q-signature"].lower()
     for host in hosts:
         http_string = format_string(req.method, req.path, params, _signed_headers(req, header_names, host))

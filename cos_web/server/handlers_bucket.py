@@ -41,10 +41,18 @@ def owner(ctx: Ctx) -> list[tuple]:
 # ---------------------------------------------------------------- service
 async def list_buckets(ctx: Ctx, request: web.Request) -> web.Response:
     region = ctx.params.get("region") or ctx.region
-    buckets = [b for b in ctx.storage.list_buckets() if not region or b.region == region]
+    marker = ctx.params.get("marker", "")
+    max_keys = ctx.param_int("max-keys", 2000, 1, 2000)
+    buckets = [b for b in ctx.storage.list_buckets() if (not region or b.region == region) and b.name > marker]
+    page, truncated = buckets[:max_keys], len(buckets) > max_keys
     items = [("Bucket", [("Name", b.name), ("Location", b.region), ("CreationDate", iso_date(b.created, False))])
-             for b in buckets]
-    return xml_response("ListAllMyBucketsResult", [("Owner", owner(ctx)), ("Buckets", items)])
+             for b in page]
+    children = [("Owner", owner(ctx)), ("Buckets", items)]
+    if "marker" in ctx.params or "max-keys" in ctx.params:
+        children += [("Marker", marker), ("MaxKeys", max_keys), ("IsTruncated", truncated)]
+        if truncated:
+            children.append(("NextMarker", page[-1].name))
+    return xml_response("ListAllMyBucketsResult", children)
 
 
 # ---------------------------------------------------------------- bucket

@@ -336,3 +336,15 @@ def test_high_level_upload_file(sdk, key, tmp_path):
     out = tmp_path / "out.bin"
     sdk.download_file(Bucket=BUCKET, Key=key, DestFilePath=str(out))  # checks crc64 against the header
     assert out.read_bytes() == data
+
+
+def test_list_buckets_paging_and_region(sdk):
+    for name in ("page-a-1250000000", "page-b-1250000000"):
+        sdk.create_bucket(Bucket=name)
+    first = sdk.list_buckets(MaxKeys=1)
+    assert first["IsTruncated"] == "true" and len(first["Buckets"]["Bucket"]) == 1
+    rest = sdk.list_buckets(Marker=first["NextMarker"])
+    assert first["Buckets"]["Bucket"][0]["Name"] not in [b["Name"] for b in rest["Buckets"]["Bucket"]]
+    assert sdk.list_buckets(Region="ap-beijing")["Buckets"] in (None, "", {}, {"Bucket": []})
+    for name in ("page-a-1250000000", "page-b-1250000000"):
+        sdk.delete_bucket(Bucket=name)

@@ -293,3 +293,40 @@ def test_real_urllib_client_via_localhost_subdomain(raw, key):
                                                                                    "Authorization": auth})
     with urllib.request.urlopen(request) as resp:
         assert resp.read() == b"via-host"
+
+
+def test_canonical_myqcloud_host_signature_is_accepted(raw, key):
+    """COS.getAuthorization with Bucket/Region but no Host signs {Bucket}.cos.{Region}.myqcloud.com."""
+    put(raw, key, b"canon")
+    auth = build_authorization(SecretId=SECRET_ID, SecretKey="serverTestsSecretKey000000000000", Method="GET",
+                               Key=key, Bucket=BUCKET, Region=REGION)
+    assert "host" in auth
+    assert raw.request("GET", key, headers={"Authorization": auth}, sign=False).body == b"canon"
+    other = build_authorization(SecretId=SECRET_ID, SecretKey="serverTestsSecretKey000000000000", Method="GET",
+                                Key=key, Bucket="other-1250000000", Region=REGION)
+    assert raw.request("GET", key, headers={"Authorization": other}, sign=False).status == 403
+
+
+def test_chunked_put(raw, key):
+    import http.client
+
+    host = raw.host()
+    auth = build_authorization(SecretId=SECRET_ID, SecretKey="serverTestsSecretKey000000000000", Method="PUT",
+                               Key=key, Headers={"Host": host})
+    conn = http.client.HTTPConnection("127.0.0.1", raw.port, timeout=30)
+    conn.request("PUT", "/" + key, body=iter([b"chunk-1,", b"chunk-2"]),
+                 headers={"Host": host, "Authorization": auth}, encode_chunked=True)
+    assert conn.getresponse().status == 200
+    conn.close()
+    assert raw.request("GET", key).body == b"chunk-1,chunk-2"
+    reply = raw.request("PUT", key + ".nolen", sign=True, raw_path=None)
+    assert reply.status == 200  # Content-Length: 0 is fine
+
+
+def test_sign_parameter_form(raw, key):
+    from urllib.parse import quote
+
+    put(raw, key, b"signparam")
+    auth = build_authorization(SecretId=SECRET_ID, SecretKey="serverTestsSecretKey000000000000", Method="GET",
+                               Key=key, Headers={"Host": raw.host()})
+    assert raw.request("GET", raw_path=f"/{key}?sign={quote(auth, safe='')}", sign=False).body == b"signparam"
