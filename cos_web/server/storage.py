@@ -23,19 +23,17 @@ import sqlite3
 import threading
 import time
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from . import crc64
+from .blobs import Blob, BlobWriter
 from .errors import CosServerError
 
 MIN_PART = 1 << 20
 MAX_PARTS = 10000
 MAX_PUT = 5 << 30
-# Without crcmod's C extension, CRC-64 is only computed for bodies up to this size.
-SLOW_CRC_LIMIT = 8 << 20
-FLUSH_EVERY = 16 << 20
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets (
@@ -67,14 +65,6 @@ CREATE TABLE IF NOT EXISTS credentials (
 
 class DataDirBusy(RuntimeError):
     """Another server holds the data directory."""
-
-
-@dataclass
-class Blob:
-    name: str
-    size: int
-    md5: str
-    crc64: str | None
 
 
 @dataclass
@@ -126,80 +116,6 @@ class Part:
     crc64: str | None
     mtime: float
     blob: str
-
-
-class BlobWriter:
-    """Streams bytes to a temporary file, hashing as it goes; `finish` makes it durable."""
-
-    def __init__(self, storage: "Storage") -> None:
-        self._storage = storage
-        self.tmp_path = os.path.join(storage.tmp_dir, uuid.uuid4().hex)
-        self._file: BinaryIO | None = open(self.tmp_path, "wb", buffering=0)
-        self._md5 = hashlib.md5()
-        self._crc: crc64.Crc64 | None = crc64.Crc64()
-        self.size = 0
-        self._flushed = 0
-        self._flush_job: Future | None = None
-
-    def _wait_flush(self) -> None:
-        if self._flush_job is not None:
-            try:
-                self._flush_job.result()
-            except OSError:
-                pass
-            self._flush_job = None
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        """Append a chunk: CRC-64 on a helper thread while this one writes and MD5s (both drop the GIL)."""
-        assert self._file is not None
-        crc_job = None
-        if self._crc is not None:
-            if not crc64.FAST and self.size + len(data) > SLOW_CRC_LIMIT:
-                self._crc = None
-            elif len(data) >= 256 << 10:
-                crc_job = self._storage.pool.submit(self._crc.update, data)
-            else:
-                self._crc.update(data)
-        self._file.write(data)
-        self._md5.update(data)
-        self.size += len(data)
-        if crc_job is not None:
-            crc_job.result()
-        if self._storage.durable and self.size - self._flushed >= FLUSH_EVERY and (
-            self._flush_job is None or self._flush_job.done()
-        ):
-            # Start writeback early so the final fsync is short (overlaps disk with network).
-            self._flushed = self.size
-            self._flush_job = self._storage.pool.submit(os.fdatasync, self._file.fileno())
-
-    @property
-    def md5_hex(self) -> str:
-        return self._md5.hexdigest()
-
-    def finish(self) -> Blob:
-        """fsync, rename into blobs/, and describe the result."""
-        assert self._file is not None
-        self._wait_flush()
-        if self._storage.durable:
-            os.fsync(self._file.fileno())
-        self._file.close()
-        self._file = None
-        name = self._storage.new_blob_name()
-        os.replace(self.tmp_path, self._storage.blob_path(name))
-        if self._storage.durable:
-            self._storage.fsync_dir(os.path.dirname(self._storage.blob_path(name)))
-        crc = str(self._crc.value) if self._crc is not None else None
-        return Blob(name, self.size, self._md5.hexdigest(), crc)
-
-    def discard(self) -> None:
-        self._wait_flush()
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-        try:
-            os.unlink(self.tmp_path)
-        except FileNotFoundError:
-            pass
 
 
 def _now() -> float:
