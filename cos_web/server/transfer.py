@@ -209,10 +209,11 @@ async def send_object(request: web.Request, record: ObjectRecord, fh: BinaryIO, 
     try:
         await response.prepare(request)
         if request.method != "HEAD":
+            loop = asyncio.get_running_loop()
             fh.seek(first)
             remaining = last - first + 1
             while remaining > 0:
-                chunk = fh.read(min(CHUNK, remaining))
+                chunk = await loop.run_in_executor(None, fh.read, min(CHUNK, remaining))
                 if not chunk:
                     break
                 remaining -= len(chunk)
