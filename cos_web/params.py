@@ -165,7 +165,7 @@ def check(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> dict[st
         value = params.get(name)
         if name == "CORSRules" and value is None:
             value = (params.get("CORSConfiguration") or {}).get("CORSRules")
-        if value is None or value == "":
+        if value is None or value == "" or (isinstance(value, (list, tuple)) and not value):
             raise invalid_parameter(name, f"missing param {name}")
     _check_values(op, params, options)
     return params

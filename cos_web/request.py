@@ -14,6 +14,7 @@ from typing import Any
 
 from ._js import body_size, body_type
 from .auth import js_str
+from .errors import invalid_parameter
 from .operations import HEADER_PARAMS, Op
 from .urls import get_url, query_string, url_host
 
@@ -50,7 +51,19 @@ def format_headers(op: Op, params: Mapping[str, Any]) -> dict[str, Any]:
         value = params.get(name)
         if value is not None:
             headers[header] = value
-    return {k: v for k, v in headers.items() if v is not None}
+    out = {}
+    for k, v in headers.items():
+        if v is None:
+            continue
+        if isinstance(v, str) and not _latin1(v):
+            # fetch/XHR refuse such a header value (TypeError): say which, before sending
+            raise invalid_parameter(k, "header values must be ISO-8859-1 (encode non-Latin-1 text first)")
+        out[k] = v
+    return out
+
+
+def _latin1(value: str) -> bool:
+    return value.isascii() or all(ord(c) < 256 for c in value)
 
 
 def sign_headers(headers: Mapping[str, Any], sign_host: str, force_sign_host: bool = True) -> dict[str, Any]:

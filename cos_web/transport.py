@@ -121,6 +121,7 @@ class UrllibTransport:
     @staticmethod
     def _send(request: Request) -> Response:
         import urllib.error
+        import urllib.parse
         import urllib.request
 
         body = request.body
@@ -129,7 +130,13 @@ class UrllibTransport:
         elif isinstance(body, (bytearray, memoryview)):
             body = bytes(body)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
-        req = urllib.request.Request(request.url, data=body, method=request.method, headers=headers)
+        url = request.url
+        parts = urllib.parse.urlsplit(url)
+        if parts.hostname and parts.hostname.endswith(".localhost"):
+            # *.localhost is loopback (RFC 6761), as browsers resolve it; glibc does not.
+            headers["Host"] = parts.netloc
+            url = urllib.parse.urlunsplit(parts._replace(netloc="127.0.0.1" + (f":{parts.port}" if parts.port else "")))
+        req = urllib.request.Request(url, data=body, method=request.method, headers=headers)
         try:
             resp = urllib.request.urlopen(req, timeout=60)
         except urllib.error.HTTPError as exc:

@@ -30,8 +30,15 @@ def new_worker(browser, static_url, wheel_path):
     """Factory for extra worker harnesses (each in its own browser context)."""
     from tests.conftest import PWCONFIG, ROOT
 
+    import os
+    import shutil
+
     contexts = []
-    wheel_url = f"/{wheel_path.relative_to(ROOT).as_posix()}"
+    # A private copy: another test session or the demo in the same tree may rebuild build/wheel/.
+    private = ROOT / "build" / "test-wheels" / str(os.getpid())
+    private.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(wheel_path, private / wheel_path.name)
+    wheel_url = f"/{(private / wheel_path.name).relative_to(ROOT).as_posix()}"
 
     def make() -> WorkerHarness:
         context = browser.new_context()
@@ -42,6 +49,7 @@ def new_worker(browser, static_url, wheel_path):
     yield make
     for context in contexts:
         context.close()
+    shutil.rmtree(private, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -148,3 +156,25 @@ def open_demo_page(browser, demo_site):
     yield open_page
     for context in contexts:
         context.close()
+
+
+# --------------------------------------------------------------------------- SDK call tests
+# A COS server of their own for tests/browser/test_sdk_*.py, with spare buckets (open CORS)
+# whose ACL, CORS or existence those tests change without touching the shared bucket.
+
+SDK_SPARE_BUCKETS = ("acl-1250000000", "cors-1250000000", "del-1250000000", "ex-1250000000")
+
+
+@pytest.fixture(scope="session")
+def sdk_server(tmp_path_factory):
+    from tests.conftest import CosServer
+
+    args = [a for b in SDK_SPARE_BUCKETS for a in ("--bucket", b)]
+    server = CosServer(data_dir=tmp_path_factory.mktemp("cos-sdk-data"), extra_args=args).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sdk_vars(sdk_server):
+    return sdk_server.vars
