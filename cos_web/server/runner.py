@@ -23,7 +23,7 @@ async def serve(config: ServerConfig, ready=None, stop: asyncio.Event | None = N
     """Run until ``stop`` is set; ``ready(url, state)`` is called once the socket listens."""
     state = CosServer(config)
     app = create_app(state)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, read_bufsize=READ_BUFSIZE,
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5, read_bufsize=READ_BUFSIZE,
                            auto_decompress=False, max_field_size=16 << 10)
     await runner.setup()
     try:
