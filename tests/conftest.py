@@ -49,6 +49,19 @@ class PageError(AssertionError):
     """Python code run in the page failed; the message is its traceback."""
 
 
+_BROWSER_FIXTURES = {"browser", "harness", "new_harness"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run CPython tests before browser tests.
+
+    Playwright's sync API keeps an event loop running on the main thread for the
+    rest of the session once the browser has started, and ``asyncio.run`` refuses
+    to start under it; so everything that needs no browser goes first.
+    """
+    items.sort(key=lambda item: bool(_BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))))
+
+
 # --------------------------------------------------------------------------- wheel
 
 
