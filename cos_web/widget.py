@@ -563,19 +563,14 @@ class UploadWidget:
             self._spawn(self.delete(entry, button, li))
 
     def _format_date(self, iso: str) -> str:
+        """LastModified in the person's time zone, short and sortable: 2026-11-26 13:03."""
         if not iso:
             return ""
-        js = self._js()
-        date = js.Date.new(iso)
+        date = self._js().Date.new(iso)
         if str(date.getTime()) == "nan":
             return iso
-        return date.toLocaleString(js.undefined, self._to_js({"year": "numeric", "month": "short", "day": "numeric",
-                                                               "hour": "2-digit", "minute": "2-digit"}))  # fmt: skip
-
-    def _to_js(self, value: dict) -> Any:
-        from pyodide.ffi import to_js
-
-        return to_js(value, dict_converter=self._js().Object.fromEntries)
+        y, mo, d, h, mi = (int(v) for v in (date.getFullYear(), date.getMonth() + 1, date.getDate(), date.getHours(), date.getMinutes()))
+        return f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}"
 
     def _entry_row(self, entry: Entry):
         h = self._h

@@ -256,6 +256,12 @@ def test_minimal_page_mounts_the_widget(open_demo_page, demo_site, files):
     wait_state(page, "mobile.txt", "done")
     page.wait_for_selector(f'li.cosw-entry[data-key="{demo_site.prefix}mobile.txt"]')
     assert demo_site.cos("get", demo_site.prefix + "mobile.txt") == (200, files["mobile.txt"])
+    # Dropped files upload too (a DataTransfer, as a drag from the desktop gives).
+    page.evaluate("""() => { const dt = new DataTransfer();
+        dt.items.add(new File(["dropped ünïcode"], "dropped.txt", { type: "text/plain" }));
+        document.querySelector(".cosw-drop").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true })); }""")
+    wait_state(page, "dropped.txt", "done")
+    assert demo_site.cos("get", demo_site.prefix + "dropped.txt") == (200, "dropped ünïcode".encode())
 
 
 def test_screenshots(open_demo_page, demo_site, files, demo):
