@@ -31,6 +31,7 @@ _RequestKey = getattr(web, "RequestKey", None)
 CTX_KEY = _RequestKey("cos_ctx", object) if _RequestKey else "cos_ctx"
 REQUEST_ID_KEY = _RequestKey("cos_request_id", str) if _RequestKey else "cos_request_id"
 CORS_DONE_KEY = _RequestKey("cos_cors_done", bool) if _RequestKey else "cos_cors_done"
+CORS_RULES_KEY = _RequestKey("cos_cors_rules", object) if _RequestKey else "cos_cors_rules"
 
 
 def new_request_id() -> str:
@@ -55,11 +56,21 @@ def preflight(ctx: Ctx, request: web.Request) -> web.Response:
         raise CosServerError("AccessForbidden", "Origin and Access-Control-Request-Method are required.")
     bucket = ctx.storage.find_bucket(ctx.bucket) if ctx.bucket else None
     wanted = cors.split_header_list(request.headers.get("Access-Control-Request-Headers"))
-    rule = cors.match(bucket.cors if bucket else None, origin, method, wanted)
+    rule = cors.match(_rules(ctx, bucket, method), origin, method, wanted)
     if rule is None:
         raise CosServerError("AccessForbidden")
     request[CORS_DONE_KEY] = True
     return web.Response(status=200, headers=cors.response_headers(rule, origin, True, wanted))
+
+
+def _rules(ctx: Ctx, bucket, method: str) -> list[dict] | None:
+    """The bucket's CORS rules; for creating a bucket that does not exist yet, the open rule.
+
+    (A browser can then create buckets; every other request on a missing bucket has no rule.)
+    """
+    if bucket is None and ctx.level == "bucket" and ctx.sub is None and method.upper() == "PUT":
+        return [cors.OPEN_RULE]
+    return bucket.cors if bucket else None
 
 
 def authenticate(ctx: Ctx, request: web.Request, route: routes.Route) -> None:
@@ -91,6 +102,8 @@ async def entry(request: web.Request) -> web.StreamResponse:
     request[CTX_KEY] = ctx
     if request.method == "OPTIONS":
         return preflight(ctx, request)
+    if ctx.bucket and request.headers.get("Origin"):
+        request[CORS_RULES_KEY] = _rules(ctx, ctx.storage.find_bucket(ctx.bucket), request.method)
     route = routes.find(ctx, request.method)
     if route is None:
         raise CosServerError("MethodNotAllowed")
@@ -150,8 +163,11 @@ async def on_prepare(request: web.Request, response: web.StreamResponse) -> None
     origin = request.headers.get("Origin")
     ctx: Ctx | None = request.get(CTX_KEY)
     if origin and not request.get(CORS_DONE_KEY) and ctx is not None and ctx.bucket:
-        bucket = ctx.storage.find_bucket(ctx.bucket)
-        rule = cors.match(bucket.cors if bucket else None, origin, request.method, [])
+        rules = request.get(CORS_RULES_KEY)  # as they were when the request came in
+        if rules is None:
+            bucket = ctx.storage.find_bucket(ctx.bucket)
+            rules = bucket.cors if bucket else None
+        rule = cors.match(rules, origin, request.method, [])
         if rule is not None:
             response.headers.update(cors.response_headers(rule, origin, False, []))
             response.headers.add("Vary", "Origin")

@@ -330,3 +330,19 @@ def test_sign_parameter_form(raw, key):
     auth = build_authorization(SecretId=SECRET_ID, SecretKey="serverTestsSecretKey000000000000", Method="GET",
                                Key=key, Headers={"Host": raw.host()})
     assert raw.request("GET", raw_path=f"/{key}?sign={quote(auth, safe='')}", sign=False).body == b"signparam"
+
+
+def test_browser_can_create_a_bucket_but_not_touch_missing_ones(raw, sdk):
+    name = "browsermade-1250000000"
+    origin = {"Origin": "http://127.0.0.1:5555"}
+    pre = raw.request("OPTIONS", bucket=name, sign=False,
+                      headers={**origin, "Access-Control-Request-Method": "PUT",
+                               "Access-Control-Request-Headers": "authorization"})
+    assert pre.status == 200 and pre.headers["access-control-allow-origin"] == "*"
+    head = raw.request("OPTIONS", bucket=name, sign=False, headers={**origin, "Access-Control-Request-Method": "HEAD"})
+    assert head.status == 403
+    created = raw.request("PUT", bucket=name, headers=origin)
+    assert created.status == 200 and created.headers["access-control-allow-origin"] == "*"
+    # the new bucket has no CORS configuration of its own
+    assert "access-control-allow-origin" not in raw.request("HEAD", bucket=name, headers=origin).headers
+    sdk.delete_bucket(Bucket=name)
