@@ -33,6 +33,7 @@ from .operations import OPERATIONS, Op, Reply
 from .params import check, check_bucket_region
 from .progress import ProgressThrottle
 from .request import Prepared, prepare, sign_headers
+from .tasks import UploadMixin  # sliceUploadFile / uploadFile / task methods (cos_web/tasks.py)
 from .transport import Request, Response, Transport, TransportError, default_transport, send_with_timeout
 from .urls import get_url, obj2str, url_host
 from .xml import XmlError, xml2json
@@ -193,7 +194,7 @@ class ObjectUrl(str):
         return pending.__await__()
 
 
-class COS:
+class COS(UploadMixin):
     """A COS client, mirroring ``new COS({...})`` of cos-js-sdk-v5."""
 
     def __init__(
