@@ -1,0 +1,411 @@
+"""sliceUploadFile / uploadFile and the task methods in CPython, against an in-memory COS
+(tests/core/fake_cos.py) behind a MockTransport: results, concurrency limits, resume,
+retry, pause/restart, cancel, progress, bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from typing import Any
+
+import pytest
+
+from cos_web import CosError
+from cos_web.transport import Response, TransportError
+
+from .fake_cos import MB, B, FakeCos, R, _error
+
+BR = {"Bucket": B, "Region": R}
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def data_of(size: int, seed: int = 0) -> bytes:
+    return (hashlib.sha256(str(seed).encode()).digest() * (size // 32 + 1))[:size] if seed else os.urandom(size)
+
+
+async def wait_for(predicate, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached")
+        await asyncio.sleep(0.001)
+
+
+# ------------------------------------------------------------------ results
+
+
+def test_multipart_upload_is_byte_exact_and_shaped_like_the_js_sdk():
+    fake = FakeCos()
+    data = os.urandom(3 * MB + 12345)
+    ready: list[str] = []
+    progress: list[dict[str, Any]] = []
+
+    async def main():
+        cos = fake.client()
+        call = cos.slice_upload_file(**BR, Key="f/a.bin", Body=data, TaskReady=ready.append, onProgress=progress.append)
+        assert call.taskId and ready == [call.taskId] and call.task_id == call.taskId
+        result = await call
+        return cos, call, result
+
+    cos, call, result = run(main())
+    assert fake.objects["f/a.bin"] == data
+    assert fake.counts["multipartUpload"] == 4 and fake.counts["multipartInit"] == 1
+    assert result["Bucket"] == B and result["Key"] == "f/a.bin" and result["ETag"] == '"x-4"'
+    assert result["Location"] and result["UploadId"] and result["statusCode"] == 200 and "headers" in result
+    loaded = [p["loaded"] for p in progress]
+    assert loaded == sorted(loaded) and progress[-1]["percent"] == 1 and progress[-1]["loaded"] == len(data)
+    assert all(p["total"] == len(data) for p in progress)
+    (task,) = cos.get_task_list()
+    assert task["id"] == call.taskId and task["state"] == "success" and task["percent"] == 1
+    assert task["UploadId"] == result["UploadId"] and not fake.uploads
+
+
+def test_camel_case_aliases_dict_params_and_callback():
+    fake = FakeCos()
+    data = os.urandom(2 * MB + 1)
+    seen: list[Any] = []
+
+    async def main():
+        cos = fake.client()
+        assert type(cos).sliceUploadFile is type(cos).slice_upload_file
+        out = await cos.sliceUploadFile({**BR, "Key": "cb.bin", "Body": data}, lambda e, d: seen.append((e, d)))
+        return out
+
+    out = run(main())
+    assert out["Key"] == "cb.bin" and seen == [(None, out)]
+
+
+def test_slice_size_and_async_limit_params():
+    fake = FakeCos(delay=0.01)
+    data = os.urandom(6 * MB)
+
+    async def main():
+        cos = fake.client(ChunkParallelLimit=5)
+        await cos.slice_upload_file(**BR, Key="s.bin", Body=data, SliceSize=2 * MB, AsyncLimit=2)
+
+    run(main())
+    assert fake.counts["multipartUpload"] == 3 and fake.max_in_flight == 2 and fake.objects["s.bin"] == data
+
+
+def test_empty_file_is_one_put_object():
+    fake = FakeCos()
+
+    async def main():
+        return await fake.client().slice_upload_file(**BR, Key="empty", Body=b"")
+
+    out = run(main())
+    assert fake.objects["empty"] == b"" and fake.counts["putObject"] == 1 and out["statusCode"] == 200
+
+
+def test_upload_file_picks_put_object_or_multipart():
+    fake = FakeCos()
+    small, big = os.urandom(1000), os.urandom(2 * MB + 3)
+    finished: list[Any] = []
+
+    async def main():
+        cos = fake.client()
+        a = await cos.upload_file(**BR, Key="small", Body=small, onFileFinish=lambda e, d, o: finished.append(o["Key"]))
+        b = await cos.uploadFile(**BR, Key="big", Body=big, SliceSize=MB)
+        c = await cos.upload_file(**BR, Key="big2", Body=big, SliceSize=10 * MB)
+        return cos, a, b, c
+
+    cos, a, b, c = run(main())
+    assert fake.counts["putObject"] == 2 and fake.counts["multipartInit"] == 1
+    assert fake.objects == {"small": small, "big": big, "big2": big}
+    assert a["ETag"] == f'"{hashlib.md5(small).hexdigest()}"' and b["UploadId"] and "UploadId" not in c
+    assert finished == ["small"]
+    assert [t["api"] for t in cos.get_task_list()] == ["putObject", "sliceUploadFile", "putObject"]
+
+
+# ------------------------------------------------------------------ concurrency
+
+
+def test_chunk_parallel_limit_is_reached_and_never_exceeded():
+    fake = FakeCos(delay=0.01)
+
+    async def main():
+        await fake.client(ChunkParallelLimit=3).slice_upload_file(**BR, Key="p.bin", Body=os.urandom(10 * MB))
+
+    run(main())
+    assert fake.max_in_flight == 3 and sorted(fake.part_numbers) == list(range(1, 11))
+
+
+def test_file_parallel_limit_queues_the_rest():
+    fake = FakeCos(delay=0.01)
+    files = [os.urandom(2 * MB) for _ in range(5)]
+
+    async def main():
+        cos = fake.client(FileParallelLimit=2, ChunkParallelLimit=1)
+        calls = [cos.slice_upload_file(**BR, Key=f"q{i}", Body=d) for i, d in enumerate(files)]
+        states = [t["state"] for t in cos.get_task_list()]
+        await asyncio.gather(*calls)
+        return states
+
+    states = run(main())
+    assert states[:2] == ["checking", "checking"] and states[2:] == ["waiting"] * 3
+    assert fake.max_in_flight == 2
+    assert all(fake.objects[f"q{i}"] == d for i, d in enumerate(files))
+
+
+# ------------------------------------------------------------------ retry
+
+
+def test_part_failures_are_retried_with_backoff():
+    fake = FakeCos()
+    data = os.urandom(4 * MB)
+    failures = iter([_error(500, "InternalError"), TransportError("reset"), _error(503, "SlowDown")])
+
+    def fail(op, req):
+        if op == "multipartUpload":
+            return next(failures, None)
+        return None
+
+    fake.fail = fail
+
+    async def main():
+        cos = fake.client(ChunkRetryTimes=3)
+        await cos.slice_upload_file(**BR, Key="r.bin", Body=data)
+        return cos.slept
+
+    slept = run(main())
+    assert fake.objects["r.bin"] == data
+    assert fake.counts["multipartUpload"] == 4 + 3 and len(slept) == 3 and all(0 < s <= 10 for s in slept)
+
+
+def test_retries_run_out_then_the_upload_stays_resumable():
+    fake = FakeCos()
+    data = os.urandom(4 * MB)
+    bad = {"on": True}
+
+    def fail(op, req):
+        if op == "multipartUpload" and "partNumber=3" in req.url and bad["on"]:
+            return _error(500, "InternalError")
+        return None
+
+    fake.fail = fail
+
+    async def main():
+        cos = fake.client(ChunkRetryTimes=2, ChunkParallelLimit=4)
+        call = cos.slice_upload_file(**BR, Key="x.bin", Body=data)
+        with pytest.raises(CosError) as info:
+            await call
+        task = cos.get_task(call.taskId)
+        assert task["state"] == "error" and task["error"]["statusCode"] == 500
+        assert info.value.extra["UploadId"] == task["UploadId"]
+        puts_failed = fake.counts["multipartUpload"]
+        bad["on"] = False
+        out = await cos.restart_task(call.taskId)
+        return puts_failed, out, cos.get_task(call.taskId)
+
+    puts_failed, out, task = run(main())
+    assert puts_failed == 3 + 3  # parts 1, 2, 4 once; part 3 tried 1 + ChunkRetryTimes times
+    assert fake.counts["multipartUpload"] == puts_failed + 1  # the restart sent part 3 only
+    assert fake.counts["multipartInit"] == 1 and fake.objects["x.bin"] == data
+    assert task["state"] == "success" and out["Key"] == "x.bin"
+
+
+@pytest.mark.parametrize("status", [400, 403, 404])
+def test_client_errors_are_not_retried(status):
+    fake = FakeCos()
+    fake.fail = lambda op, req: _error(status, "Nope") if op == "multipartUpload" else None
+
+    async def main():
+        cos = fake.client(ChunkParallelLimit=1)
+        with pytest.raises(CosError) as info:
+            await cos.slice_upload_file(**BR, Key="n.bin", Body=os.urandom(2 * MB))
+        return info.value, cos.slept
+
+    error, slept = run(main())
+    assert error.statusCode == status and slept == [] and fake.counts["multipartUpload"] == 1
+
+
+def test_missing_etag_is_an_error():
+    fake = FakeCos()
+    fake.fail = lambda op, req: Response(200, {}, "") if op == "multipartUpload" else None
+
+    async def main():
+        with pytest.raises(CosError) as info:
+            await fake.client().slice_upload_file(**BR, Key="e.bin", Body=os.urandom(2 * MB))
+        return info.value
+
+    assert "ETag" in run(main()).message
+
+
+# ------------------------------------------------------------------ resume
+
+
+def test_resume_uploads_only_missing_parts_after_checking_md5():
+    fake = FakeCos()
+    data = os.urandom(5 * MB)
+    upload_id = fake.start_upload("res.bin", data, MB, [1, 2, 4])
+    hashing: list[dict[str, Any]] = []
+    progress: list[dict[str, Any]] = []
+
+    async def main():
+        return await fake.client().slice_upload_file(
+            **BR, Key="res.bin", Body=data, onHashProgress=hashing.append, onProgress=progress.append
+        )
+
+    out = run(main())
+    assert out["UploadId"] == upload_id and fake.counts["multipartInit"] == 0
+    assert sorted(fake.part_numbers) == [3, 5] and fake.objects["res.bin"] == data
+    assert hashing and hashing[-1]["loaded"] == 3 * MB and hashing[-1]["total"] == 5 * MB
+    assert progress[0]["loaded"] >= 3 * MB  # parts on the server count as loaded
+    assert fake.counts["multipartListPart"] == 2  # paged (2 parts a page in the fake)
+
+
+def test_resume_skips_uploads_of_other_content_or_layout_or_key():
+    fake = FakeCos()
+    data = os.urandom(3 * MB)
+    other = bytearray(data)
+    other[10] ^= 0xFF
+    fake.start_upload("k.bin", bytes(other), MB, [1])  # same layout, other bytes
+    fake.start_upload("k.bin", data, 2 * MB, [1])  # other part size
+    fake.start_upload("k.bin.old", data, MB, [1, 2])  # another key with the same prefix
+
+    async def main():
+        return await fake.client().slice_upload_file(**BR, Key="k.bin", Body=data)
+
+    out = run(main())
+    assert fake.counts["multipartInit"] == 1 and out["UploadId"] not in ("up0001", "up0002", "up0003")
+    assert sorted(fake.part_numbers) == [1, 2, 3] and fake.objects["k.bin"] == data
+
+
+def test_resume_prefers_the_newest_matching_upload():
+    fake = FakeCos()
+    data = os.urandom(3 * MB)
+    fake.start_upload("n.bin", data, MB, [1])
+    newer = fake.start_upload("n.bin", data, MB, [1, 2])
+
+    async def main():
+        return await fake.client().slice_upload_file(**BR, Key="n.bin", Body=data)
+
+    assert run(main())["UploadId"] == newer and fake.part_numbers == [3]
+
+
+# ------------------------------------------------------------------ pause, restart, cancel
+
+
+def test_pause_aborts_in_flight_parts_and_restart_finishes():
+    fake = FakeCos(delay=0.05)
+    data = os.urandom(6 * MB)
+
+    async def main():
+        cos = fake.client(ChunkParallelLimit=2)
+        call = cos.slice_upload_file(**BR, Key="pz.bin", Body=data)
+        await wait_for(lambda: fake.in_flight == 2)
+        await cos.pause_task(call.taskId)
+        assert cos.get_task(call.taskId)["state"] == "paused"
+        assert fake.in_flight == 0 and not call.done()
+        sent_before = len(fake.part_numbers)
+        await asyncio.sleep(0.1)
+        assert len(fake.part_numbers) == sent_before  # nothing started while paused
+        assert cos.restart_task(call.taskId) is not None
+        out = await call
+        return cos, call, out
+
+    cos, call, out = run(main())
+    assert cos.get_task(call.taskId)["state"] == "success" and fake.objects["pz.bin"] == data
+    assert fake.counts["multipartInit"] == 1 and out["Key"] == "pz.bin"
+
+
+def test_pausing_a_waiting_task_and_restarting_it():
+    fake = FakeCos(delay=0.01)
+
+    async def main():
+        cos = fake.client(FileParallelLimit=1)
+        first = cos.slice_upload_file(**BR, Key="w1", Body=os.urandom(2 * MB))
+        second = cos.slice_upload_file(**BR, Key="w2", Body=os.urandom(2 * MB))
+        cos.pause_task(second.taskId)
+        await first
+        await asyncio.sleep(0.05)
+        assert cos.get_task(second.taskId)["state"] == "paused" and "w2" not in fake.objects
+        cos.restart_task(second.taskId)
+        await second
+        return "w2" in fake.objects
+
+    assert run(main())
+
+
+def test_cancel_aborts_the_multipart_upload_and_frees_the_task():
+    fake = FakeCos(delay=0.05)
+    seen: list[Any] = []
+
+    async def main():
+        cos = fake.client()
+        call = cos.slice_upload_file(**BR, Key="c.bin", Body=os.urandom(5 * MB))
+        await wait_for(lambda: fake.in_flight > 0)
+        await cos.cancel_task(call.taskId)
+        with pytest.raises(CosError) as info:
+            await call
+        seen.append(info.value.code)
+        cb = cos.slice_upload_file(**BR, Key="c2.bin", Body=os.urandom(2 * MB), callback=lambda e, d: seen.append(e))
+        await wait_for(lambda: fake.in_flight > 0)
+        cos.cancelTask(cb.taskId)
+        assert await cb is None
+        return cos, call
+
+    cos, call = run(main())
+    assert seen == ["Canceled"]  # the JS SDK never calls back a canceled task
+    assert not fake.uploads and fake.counts["multipartAbort"] == 2 and "c.bin" not in fake.objects
+    assert cos.get_task(call.taskId)["state"] == "canceled"
+    assert cos._tasks.tasks[call.taskId].source is None
+
+
+def test_events_report_task_list_updates():
+    fake = FakeCos()
+    updates: list[list[str]] = []
+
+    async def main():
+        cos = fake.client()
+        cos.on("task-list-update", lambda info: updates.append([t["state"] for t in info["list"]]))
+        await cos.slice_upload_file(**BR, Key="ev", Body=os.urandom(2 * MB))
+        await asyncio.sleep(0)
+
+    run(main())
+    assert updates[0] == ["checking"] or updates[0] == ["waiting"]
+    assert updates[-1] == ["success"] and ["uploading"] in updates
+
+
+# ------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {**BR, "Key": "k"},  # no Body
+        {**BR, "Key": "k", "Body": {"not": "a file"}},
+        {**BR, "Key": "k", "Body": 42},
+        {"Region": R, "Key": "k", "Body": b"x"},
+        {"Bucket": "nobucket", "Region": R, "Key": "k", "Body": b"x"},
+        {**BR, "Body": b"x"},
+        {**BR, "Key": "k", "Body": b"x", "onProgress": "nope"},
+        {**BR, "Key": "k", "Body": b"x", "SliceSize": "big"},
+        {**BR, "Key": "k", "Body": b"x", "StorageClass": "COLD"},
+    ],
+)
+@pytest.mark.parametrize("method", ["slice_upload_file", "upload_file"])
+def test_bad_input_fails_before_any_request(params, method):
+    fake = FakeCos()
+
+    async def main():
+        cos = fake.client()
+        call = getattr(cos, method)(params)
+        assert call.taskId is None
+        with pytest.raises(CosError) as info:
+            await call
+        return info.value, cos.get_task_list()
+
+    error, tasks = run(main())
+    assert error.code == "InvalidParameter" and tasks == [] and not fake.transport.requests
+
+
+def test_without_a_running_loop_the_call_is_a_coroutine():
+    fake = FakeCos()
+    cos = fake.client()
+    out = asyncio.run(cos.slice_upload_file(**BR, Key="co", Body=os.urandom(MB + 1)))
+    assert out["Key"] == "co" and len(fake.objects["co"]) == MB + 1
