@@ -178,3 +178,69 @@ back = await cos.get_object(Bucket=B, Region=R, Key=prefix + name)
         timeout=120,
     )
     assert out["same"] and out["etag"] and out["last"] == 1
+
+
+def test_pause_restart_and_resume_in_worker(worker, wrun, prefix, tmp_path):
+    """pauseTask/restartTask in a worker, and resume by a fresh client (the server's listing is the
+    resume state: nothing in localStorage, which a worker lacks)."""
+    path = tmp_path / "resume.bin"
+    path.write_bytes(bytes(range(256)) * (8 * 4096 + 3))  # 8 MB + 768 B: 9 parts of 1 MB
+    name = worker.add_file(path)
+    out = wrun(
+        """
+import asyncio
+
+file = js.testFiles.get(name)
+expected = (await file.arrayBuffer()).to_bytes()
+MB = 1024 * 1024
+
+
+def client():
+    return COS(SecretId=SECRET_ID, SecretKey=SECRET_KEY, Domain=DOMAIN, ProgressInterval=10)
+
+
+async def start_and_pause(cos, key, seen):
+    ids = []
+    call = cos.slice_upload_file(Bucket=B, Region=R, Key=key, Body=file, ChunkSize=MB, AsyncLimit=1,
+                                 TaskReady=ids.append, onProgress=lambda info: seen.append(dict(info)["loaded"]))
+    for _ in range(3000):
+        if seen and seen[-1] >= 2 * MB:
+            break
+        await asyncio.sleep(0.005)
+    await cos.pause_task(ids[0])
+    paused_at = seen[-1]
+    await asyncio.sleep(0.3)
+    return call, ids[0], paused_at
+
+
+# 1. pause, then restart in the same client
+cos1, seen1 = client(), []
+call, task_id, paused_at = await start_and_pause(cos1, prefix + "restart.bin", seen1)
+state_paused = [t["state"] for t in cos1.get_task_list() if t["id"] == task_id]
+stalled = seen1[-1] == paused_at
+await cos1.restart_task(task_id)
+done1 = await call
+back1 = (await cos1.get_object(Bucket=B, Region=R, Key=prefix + "restart.bin"))["Body"] == expected
+
+# 2. pause, then a fresh client (as after a reload) uploads the same file: it resumes
+cos2, seen2 = client(), []
+_, _, paused_at2 = await start_and_pause(cos2, prefix + "resume.bin", seen2)
+cos3, seen3 = client(), []
+done3 = await cos3.slice_upload_file(Bucket=B, Region=R, Key=prefix + "resume.bin", Body=file, ChunkSize=MB,
+                                     onProgress=lambda info: seen3.append(dict(info)["loaded"]))
+back3 = (await cos3.get_object(Bucket=B, Region=R, Key=prefix + "resume.bin"))["Body"] == expected
+{"state_paused": state_paused, "stalled": stalled, "paused_at": paused_at, "size": len(expected),
+ "etag1": done1.get("ETag"), "back1": back1, "final1": seen1[-1],
+ "paused_at2": paused_at2, "first3": seen3[0] if seen3 else None, "etag3": done3.get("ETag"), "back3": back3}
+""",
+        prefix=prefix,
+        name=name,
+        timeout=180,
+    )
+    size = out["size"]
+    assert out["state_paused"] == ["paused"] and out["stalled"], out
+    assert 0 < out["paused_at"] < size, out
+    assert out["back1"] and out["etag1"] and out["final1"] == size, out
+    assert out["back3"] and out["etag3"], out
+    # The fresh client started from the parts already on the server, not from zero.
+    assert out["first3"] is not None and out["first3"] >= 1024 * 1024, out
