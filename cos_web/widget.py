@@ -30,6 +30,7 @@ from typing import Any, Callable
 from .widget_model import (
     CANCELED,
     DONE,
+    ERROR,
     PAUSED,
     Entry,
     Listing,
@@ -320,7 +321,20 @@ class UploadWidget:
                       onProgress=on_progress, TaskReady=on_task_ready)  # fmt: skip
         try:
             upload = getattr(self.cos, "upload_file", None) or self.cos.slice_upload_file
-            data = await upload(**params)
+            call = upload(**params)
+            if item.task_id is None and getattr(call, "taskId", None):
+                item.task_id = str(call.taskId)
+                self._update_row(item)
+        except Exception as exc:  # noqa: BLE001 - bad parameters: shown to the person
+            if item.fail(describe_error(exc)):
+                self._update_row(item)
+            return
+        await self._outcome(item, call)
+
+    async def _outcome(self, item: UploadItem, call: Any) -> None:
+        """Wait for an upload's result (it stays pending while the task is paused) and show it."""
+        try:
+            data = await call
         except asyncio.CancelledError:
             if item.state not in (CANCELED, PAUSED):
                 item.fail("The upload was stopped.")
@@ -330,7 +344,7 @@ class UploadWidget:
             if item.fail(describe_error(exc)):
                 self._update_row(item)
             return
-        if item.finish():
+        if item.state != CANCELED and item.finish():
             self._update_row(item)
             self.schedule_refresh()
             if self.on_uploaded:
@@ -342,9 +356,13 @@ class UploadWidget:
             await self._maybe_await(self.cos.pause_task(item.task_id))
 
     async def resume(self, item: UploadItem) -> None:
+        """Resume a paused upload, or retry a failed one (from the parts already on the server)."""
+        failed = item.state == ERROR
         if item.resume():
             self._update_row(item)
-            await self._maybe_await(self.cos.restart_task(item.task_id))
+            result = self.cos.restart_task(item.task_id)
+            if failed and inspect.isawaitable(result):
+                await self._outcome(item, result)  # the first wait ended with the failure
 
     async def cancel(self, item: UploadItem) -> None:
         if item.cancel():

@@ -145,12 +145,13 @@ def open_demo_page(browser, demo_site):
 
     contexts = []
 
-    def open_page(path: str = "/static/index.html", viewport: dict | None = None, **context_args) -> RecordedPage:
+    def open_page(path: str = "/static/index.html", viewport: dict | None = None, base: str | None = None,
+                  **context_args) -> RecordedPage:  # fmt: skip
         context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800}, accept_downloads=True, **context_args)
         context.set_default_timeout(PWCONFIG.ACTION_TIMEOUT_MS)
         contexts.append(context)
         recorded = RecordedPage(context, context.new_page())
-        recorded.page.goto(demo_site.url + path)
+        recorded.page.goto((base or demo_site.url) + path)
         return recorded
 
     yield open_page
@@ -178,3 +179,20 @@ def sdk_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def sdk_vars(sdk_server):
     return sdk_server.vars
+
+
+@pytest.fixture()
+def fresh_demo(wheel_path, tmp_path):
+    """The stack ``scripts/demo.sh`` runs (its own local COS server, the demo bucket, ``uploads/``,
+    temporary keys), empty, on free ports: for screenshots of what a newcomer sees."""
+    from cos_web.demo import DemoServer, DemoSettings
+    from cos_web.server import start_in_thread
+
+    defaults = DemoSettings.from_env({})
+    cos = start_in_thread(port=0, data_dir=str(tmp_path / "cos-data"), quiet=True, durable=False, buckets=[defaults.bucket],
+                          region=defaults.region, secret_id=defaults.secret_id, secret_key=defaults.secret_key)  # fmt: skip
+    settings = DemoSettings.from_env({}, cos_port=cos.port, sts_issuer=cos.issue_temporary_credentials)
+    server = DemoServer(settings, wheel_dir=wheel_path.parent).start()
+    yield server
+    server.stop()
+    cos.stop()

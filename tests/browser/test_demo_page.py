@@ -85,6 +85,23 @@ def make_file(path: Path, size: int, seed: int) -> bytes:
     return data
 
 
+def put_direct(demo_server, key: str, data: bytes) -> None:
+    """Put an object through the demo server's own signing endpoint, from Python."""
+    import urllib.request
+
+    settings = demo_server.settings
+    host = settings.sign_host()
+    req = urllib.request.Request(demo_server.url + "/api/authorization", method="POST",
+                                 data=json.dumps({"Method": "put", "Key": key, "Headers": {"Host": host}}).encode())  # fmt: skip
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        auth = json.loads(resp.read())["Authorization"]
+    port = host.rsplit(":", 1)[1]
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/{key}", data=data, method="PUT",
+                                 headers={"Host": host, "Authorization": auth})  # fmt: skip
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 200
+
+
 def listed_keys(page) -> set[str]:
     return set(page.eval_on_selector_all("li.cosw-entry[data-key]", "els => els.map(e => e.dataset.key)"))
 
@@ -264,32 +281,42 @@ def test_minimal_page_mounts_the_widget(open_demo_page, demo_site, files):
     assert demo_site.cos("get", demo_site.prefix + "dropped.txt") == (200, "dropped ünïcode".encode())
 
 
-def test_screenshots(open_demo_page, demo_site, files, demo):
-    """The page at 1280×800 with uploads in several states, and on a phone."""
+def test_screenshots(open_demo_page, fresh_demo, files):
+    """What ``scripts/demo.sh`` shows, at 1280×800 with uploads in several states, and on a phone."""
     out = ROOT / ("docs" if os.environ.get("COS_WEB_UPDATE_SCREENSHOTS") == "1" else "test-results")
     out.mkdir(exist_ok=True)
-    desktop = open_demo_page(PAGE)
+    folder, prefix = files["_dir"], fresh_demo.settings.prefix
+    picks = {"poster.png": 850_000, "holiday-video.mp4": 6_000_000, "survey-results.csv": 6_000_000, "IMG_2041.jpg": 240_000}
+    for seed, (name, size) in enumerate(picks.items()):
+        make_file(folder / name, size, seed)
+    for name in ("photos/beach.jpg", "photos/city.jpg", "reports/q3.pdf", "notes.txt"):
+        put_direct(fresh_demo, prefix + name, os.urandom(50_000))
+
+    desktop = open_demo_page(PAGE, base=fresh_demo.url)
     page = desktop.page
     wait_ready(page)
-    page.set_input_files("input.cosw-input", [str(files["_dir"] / "photo.bin"), str(files["_dir"] / "notes.txt")])
-    wait_state(page, "photo.bin", "done")
-    wait_state(page, "notes.txt", "done")
+    page.set_input_files("input.cosw-input", str(folder / "poster.png"))
+    wait_state(page, "poster.png", "done")
     throttle(desktop, 400_000)
     try:
-        page.set_input_files("input.cosw-input", str(files["_dir"] / "big-pause.bin"))
-        wait_percent(page, "big-pause.bin", 20)
-        upload_row(page, "big-pause.bin").locator("button[data-action=pause]").click()
-        wait_state(page, "big-pause.bin", "paused")
+        page.set_input_files("input.cosw-input", str(folder / "holiday-video.mp4"))
+        wait_percent(page, "holiday-video.mp4", 20)
+        upload_row(page, "holiday-video.mp4").locator("button[data-action=pause]").click()
+        wait_state(page, "holiday-video.mp4", "paused")
+        page.set_input_files("input.cosw-input", str(folder / "survey-results.csv"))
+        wait_percent(page, "survey-results.csv", 4)
+        page.wait_for_selector(f'li.cosw-entry[data-key="{prefix}poster.png"]')
+        page.wait_for_timeout(600)  # the bars' width transitions end
+        page.screenshot(path=str(out / "upload-page-1280x800.png"))
     finally:
         throttle(desktop, None)
-    page.wait_for_selector(f'li.cosw-entry[data-key="{demo_site.prefix}photo.bin"]')
-    page.screenshot(path=str(out / "upload-page-1280x800.png"))
 
-    phone = open_demo_page(PAGE, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone = open_demo_page(PAGE, viewport={"width": 390, "height": 844}, base=fresh_demo.url, is_mobile=True, has_touch=True)
     wait_ready(phone.page)
-    phone.page.set_input_files("input.cosw-input", str(files["_dir"] / "mobile.txt"))
-    wait_state(phone.page, "mobile.txt", "done")
-    phone.page.wait_for_selector(f'li.cosw-entry[data-key="{demo_site.prefix}mobile.txt"]')
+    phone.page.set_input_files("input.cosw-input", str(folder / "IMG_2041.jpg"))
+    wait_state(phone.page, "IMG_2041.jpg", "done")
+    phone.page.wait_for_selector(f'li.cosw-entry[data-key="{prefix}IMG_2041.jpg"]')
+    phone.page.wait_for_timeout(600)
     phone.page.screenshot(path=str(out / "upload-page-phone.png"), full_page=True)
     # Nothing overflows sideways on the phone.
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= 390
