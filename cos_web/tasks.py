@@ -455,6 +455,7 @@ class TaskQueue:
         if not plan.upload_id:
             await self._find_or_init(task, plan)
         self.uploads_in_use.add(plan.upload_id)
+        plan.recount()
         task.state = "uploading"
         task.progress_now(plan.loaded())
         self.changed()
@@ -503,17 +504,19 @@ class TaskQueue:
     async def _upload_part(self, task: UploadTask, source: Any, part: Any, base: dict[str, Any], retries: int) -> None:
         attempt = 0
 
+        plan = task.plan
+        assert plan is not None
+
         def sent(loaded: int, total: int) -> None:
-            part.sent = loaded
+            plan.part_sent(part, loaded)
             task.progress()
 
         while True:
             body = source.slice(part.start, part.end)
-            part.sent = 0
             try:
                 data = await self.cos._request(_PART_OP, dict(base, PartNumber=part.number, Body=body), on_progress=sent)
             except CosError as err:
-                part.sent = 0
+                plan.part_failed(part)
                 delay = part_retry_delay(err, attempt, retries)
                 if delay is None:
                     raise
@@ -521,15 +524,15 @@ class TaskQueue:
                 await self.cos._sleep(delay)
                 continue
             except BaseException:
-                part.sent = 0
+                plan.part_failed(part)
                 raise
             finally:
                 source.release(body)
             etag = data.get("ETag") or (data.get("headers") or {}).get("etag")
-            part.sent = 0
             if not etag:
+                plan.part_failed(part)
                 raise CosError(_NO_ETAG, code="NoETag", statusCode=data.get("statusCode"))
-            part.etag = etag
+            plan.part_done(part, etag)
             task.progress()
             return
 

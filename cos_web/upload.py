@@ -89,10 +89,32 @@ class Plan:
     part_size: int
     parts: list[Part] = field(default_factory=list)
     upload_id: str | None = None
+    _done: int = field(default=0, repr=False, compare=False)  # bytes of parts with an ETag
+    _sending: dict[int, Part] = field(default_factory=dict, repr=False, compare=False)  # parts in flight
 
     def loaded(self) -> int:
-        """Bytes on the server plus bytes of parts in flight."""
-        return sum(p.size if p.etag is not None else p.sent for p in self.parts)
+        """Bytes on the server plus bytes of parts in flight (O(parts in flight): called per progress event)."""
+        return self._done + sum(p.sent for p in self._sending.values())
+
+    def recount(self) -> None:
+        """Re-derive the running totals after parts were marked directly (resume)."""
+        self._done = sum(p.size for p in self.parts if p.etag is not None)
+        self._sending = {n: p for n, p in self._sending.items() if p.etag is None}
+
+    def part_sent(self, part: Part, loaded: int) -> None:
+        part.sent = loaded
+        self._sending[part.number] = part
+
+    def part_done(self, part: Part, etag: str) -> None:
+        if part.etag is None:
+            self._done += part.size
+        part.etag = etag
+        part.sent = 0
+        self._sending.pop(part.number, None)
+
+    def part_failed(self, part: Part) -> None:
+        part.sent = 0
+        self._sending.pop(part.number, None)
 
     def pending(self) -> list[Part]:
         return [p for p in self.parts if p.etag is None]
@@ -107,6 +129,8 @@ class Plan:
         for p in self.parts:
             p.etag = None
             p.sent = 0
+        self._sending.clear()
+        self.recount()
 
     def to_dict(self) -> dict[str, Any]:
         return {

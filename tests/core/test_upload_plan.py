@@ -74,9 +74,19 @@ def test_plan_of_a_huge_file_stays_within_max_parts():
 def test_loaded_is_derived_from_part_state():
     plan = plan_upload(3 * MB, MB)
     assert plan.loaded() == 0
-    plan.parts[0].etag = '"a"'
-    plan.parts[1].sent = 100
+    plan.part_done(plan.parts[0], '"a"')
+    plan.part_sent(plan.parts[1], 100)
     assert plan.loaded() == MB + 100
+    plan.part_sent(plan.parts[1], 300)
+    assert plan.loaded() == MB + 300
+    plan.part_failed(plan.parts[1])
+    assert plan.loaded() == MB
+    plan.part_sent(plan.parts[1], 100)
+    plan.parts[2].etag = '"c"'  # marked directly (resume): recount re-derives the totals
+    plan.recount()
+    assert plan.loaded() == 2 * MB + 100 == sum(p.size if p.etag else p.sent for p in plan.parts)
+    plan.parts[2].etag = None
+    plan.recount()
     assert [p.number for p in plan.pending()] == [2, 3]
     assert plan.complete_parts()[0] == {"PartNumber": 1, "ETag": '"a"'}
     plan.upload_id = "u"
