@@ -635,6 +635,9 @@ class TaskQueue:
         headers = dict(init.get("Headers") or {})
         headers.pop("x-cos-mime-limit", None)
         init["Headers"] = headers
+        content_type = getattr(task.source, "type", "")
+        if content_type and not init.get("ContentType") and not any(k.lower() == "content-type" for k in headers):
+            init["ContentType"] = content_type  # as the JS SDK: the object keeps the File's MIME type
         data = await self.cos._request("multipartInit", init)
         if not data.get("UploadId"):
             raise CosError("no such upload id", code="NoSuchUpload")

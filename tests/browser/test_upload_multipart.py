@@ -181,3 +181,20 @@ after = wasm_heap_bytes()
     assert isinstance(before, int) and before > 0
     assert after - before < 3 * MB + 32 * MB, f"heap grew {(after - before) / MB:.1f} MB"
     assert got == md5
+
+
+def test_object_keeps_the_files_mime_type(page, harness, tmp_path):
+    path, _ = make_file(tmp_path, 2 * MB, name="picture.png")
+    name = harness.add_file(path)
+    key = new_key("mime")
+    out = page(
+        """
+file = js.testFiles.get(name)
+await cos.slice_upload_file(**BR, Key=key, Body=file)
+head = await cos.head_object(**BR, Key=key)
+[file.type, head["headers"].get("content-type")]
+""",
+        name=name,
+        key=key,
+    )
+    assert out == ["image/png", "image/png"]
