@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -681,8 +681,12 @@ def _newest_first(uploads: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return ordered
 
 
-def _done_future() -> asyncio.Future[Any]:
-    fut = asyncio.get_running_loop().create_future()
+def _done_future() -> Any:
+    """An awaitable that is already done (None outside an event loop: nothing to wait for)."""
+    try:
+        fut = asyncio.get_running_loop().create_future()
+    except RuntimeError:
+        return None
     fut.set_result(None)
     return fut
 
