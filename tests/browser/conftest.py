@@ -115,18 +115,23 @@ def demo_site(cos_server, wheel_path):
 
 
 class RecordedPage:
-    """A Playwright page plus every response it received (url, status, headers, body) and its console."""
+    """A Playwright page plus everything it sent and received, kept after the page closes:
+    ``requests`` (method, url, headers, body) and ``responses`` (url, status, headers, body)."""
 
     def __init__(self, context, page) -> None:
         self.context = context
         self.page = page
         self.responses: list[dict] = []
-        self.requests: list = []
+        self.requests: list[dict] = []
         self.console: list[str] = []
         page.on("console", lambda msg: self.console.append(f"[{msg.type}] {msg.text}"))
         page.on("pageerror", lambda err: self.console.append(f"[pageerror] {err}"))
-        page.on("request", lambda req: self.requests.append(req))
+        page.on("request", self._sent)
         page.on("requestfinished", self._record)
+
+    def _sent(self, request) -> None:
+        self.requests.append({"method": request.method, "url": request.url, "headers": request.headers,
+                              "body": request.post_data_buffer or b""})  # fmt: skip
 
     def _record(self, request) -> None:
         response = request.response()
@@ -138,25 +143,32 @@ class RecordedPage:
             body = f"<no body: {exc}>".encode()
         self.responses.append({"url": response.url, "status": response.status, "headers": response.headers, "body": body})
 
+    def close(self) -> None:
+        self.context.close()
+
 
 @pytest.fixture(scope="session")
 def open_demo_page(browser, demo_site):
     from tests.conftest import PWCONFIG
 
-    contexts = []
+    opened: list[RecordedPage] = []
 
     def open_page(path: str = "/static/index.html", viewport: dict | None = None, base: str | None = None,
                   **context_args) -> RecordedPage:  # fmt: skip
         context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800}, accept_downloads=True, **context_args)
         context.set_default_timeout(PWCONFIG.ACTION_TIMEOUT_MS)
-        contexts.append(context)
         recorded = RecordedPage(context, context.new_page())
+        opened.append(recorded)
         recorded.page.goto((base or demo_site.url) + path)
         return recorded
 
+    open_page.opened = opened  # every page opened this session, closed ones included
     yield open_page
-    for context in contexts:
-        context.close()
+    for recorded in opened:
+        try:
+            recorded.close()
+        except Exception:  # noqa: BLE001 - already closed
+            pass
 
 
 # --------------------------------------------------------------------------- SDK call tests
