@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -21,19 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from cos_web.demo import DemoServer, DemoSettings, pyodide_dir  # noqa: E402
-
-
-def build_wheel(out_dir: Path = ROOT / "build" / "wheel") -> Path:
-    """Build the cos_web wheel from the working tree (no network, no isolation)."""
-    shutil.rmtree(out_dir, ignore_errors=True)
-    out_dir.mkdir(parents=True)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(out_dir)],
-        check=True, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )  # fmt: skip
-    shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)
-    (wheel,) = out_dir.glob("cos_web-*.whl")
-    return wheel
+from scripts.wheel import build_wheel  # noqa: E402
 
 
 def prepare_pyodide() -> bool:

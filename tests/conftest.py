@@ -32,6 +32,8 @@ from typing import Any
 
 import pytest
 
+from scripts.wheel import build_wheel
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -63,21 +65,6 @@ def pytest_collection_modifyitems(config, items):
 
 
 # --------------------------------------------------------------------------- wheel
-
-
-def build_wheel(out_dir: Path = ROOT / "build" / "wheel") -> Path:
-    """Build the cos_web wheel from the working tree (no network, no isolation)."""
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(out_dir)],
-        check=True,
-        cwd=ROOT,
-    )
-    shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)
-    (wheel,) = out_dir.glob("cos_web-*.whl")
-    return wheel
 
 
 @pytest.fixture(scope="session")

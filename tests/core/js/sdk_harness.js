@@ -88,6 +88,8 @@ async function main() {
     out.calls = [];
     for (const c of input.calls) out.calls.push(await runCall(c));
   }
-  process.stdout.write(JSON.stringify(out));
+  return JSON.stringify(out);
 }
-main().then(() => process.exit(0));
+// Exit only once stdout has drained: a pipe takes 64 KiB at a time, and exiting
+// right after write() would cut a longer answer short.
+main().then((text) => process.stdout.write(text, () => process.exit(0)));
