@@ -13,7 +13,7 @@ What it does, and why (see also scripts/prepare_pyodide.py):
 2. Prepares ``build/pyodide/`` (npm ``pyodide`` plus the wheels the kernel loads at boot, with
    a corrected ``pyodide-lock.json``) and puts it in the site as ``static/pyodide/``: the kernel
    does not bundle Pyodide and would load it from a CDN otherwise.
-3. Builds the cos_web wheel from the working tree (``build_wheel()``, as the tests do) and puts
+3. Builds the cos_web wheel from the working tree (``scripts/wheel.py``, as the tests and the demo do) and puts
    it, with ``comm`` (required by the kernel, in no Pyodide lock; pinned in
    ``scripts/jupyterlite-piplite.lock``), in the site's ``pypi/`` index, so ``%pip install
    cos-web`` installs it from the site.
@@ -151,7 +151,7 @@ def build_site(
     ensure_builder()
     pyodide_dir = prepare_pyodide()
     if wheel is None:
-        from tests.conftest import build_wheel
+        from scripts.wheel import build_wheel
 
         wheel = build_wheel(WHEEL_DIR)
     contents = [Path(c).resolve() for c in (contents if contents is not None else [NOTEBOOKS])]
