@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable
+from collections.abc import Mapping, Callable
 from typing import Any
 
 __all__ = [
@@ -160,9 +160,23 @@ async def call_with_callback(fn: Callable[..., Any], options: dict[str, Any]) ->
         result = fn(options, callback)
     if inspect.isawaitable(result):
         result = await result
-    if result is not None and not fut.done() and not _is_undefined(result):
-        return to_py(result)
+    if not fut.done():
+        answer = to_py(result) if result is not None and not _is_undefined(result) else None
+        if _looks_like_answer(answer):
+            return answer
     return to_py(await fut)
+
+
+_ANSWER_FIELDS = ("Authorization", "SecretId", "TmpSecretId", "XCosSecurityToken")
+
+
+def _looks_like_answer(value: Any) -> bool:
+    """A returned value counts as the answer only if it is one: a signature string or a
+    credentials object. Anything else a function happens to return (a timer id from
+    ``setTimeout``, a jqXHR from ``$.get``) is not, and the callback is awaited instead."""
+    if isinstance(value, str):
+        return bool(value)
+    return isinstance(value, Mapping) and any(name in value for name in _ANSWER_FIELDS)
 
 
 def _settle(fut: asyncio.Future[Any], value: Any) -> None:

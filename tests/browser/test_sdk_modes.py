@@ -32,11 +32,12 @@ def key():
 
 
 def test_get_authorization_js_function_answering_later(run, harness, sdk_vars, key):
-    # a page-defined signer that answers after a fetch of its own (here: a timer and a fetch of the page)
+    # a page-defined signer that answers after a fetch of its own (here: a timer and a fetch of the page);
+    # it returns its promise, which resolves to a timer id: no answer, so the callback is awaited
     harness.js(
         """([id, key]) => { globalThis.pageSigner = (options, callback) => {
              globalThis.signerOptions = JSON.parse(JSON.stringify(options));
-             fetch(location.href).then(() => setTimeout(() => callback({Authorization: COS.getAuthorization({
+             return fetch(location.href).then(() => setTimeout(() => callback({Authorization: COS.getAuthorization({
                  SecretId: id, SecretKey: key, Method: options.Method, Key: options.Key,
                  Query: options.Query, Headers: options.Headers})}), 10));
            }; }""",

@@ -213,7 +213,11 @@ def test_get_authorization_python_sync_return_async_and_callback():
     def by_callback(options, callback):
         asyncio.get_running_loop().call_later(0.01, callback, {"Authorization": by_return(options, None)})
 
-    for fn in (by_return, by_async, by_callback):
+    def by_callback_returning_a_handle(options, callback):
+        # like `(o, cb) => setTimeout(...)` or `$.get(...)` in a page: the return value is no answer
+        return asyncio.get_running_loop().call_later(0.01, callback, by_return(options, None))
+
+    for fn in (by_return, by_async, by_callback, by_callback_returning_a_handle):
         transport = MockTransport(_ok)
         cos = COS(getAuthorization=fn, transport=transport)
         run(cos.put_object(Bucket=B, Region=R, Key="k", Body="x", ACL="private"))
