@@ -1,0 +1,64 @@
+"""The bench's cos_web side, run inside the page (Pyodide) as module ``cos_web_bench``.
+
+Each function times itself with the page's ``performance.now()`` (the clock bench/page.js
+uses), so cos_web and its JavaScript baselines are measured alike: from the call to the
+result, in the same page, against the same local COS server.
+"""
+
+import asyncio
+
+import js  # type: ignore[import-not-found]
+from js import performance  # type: ignore[import-not-found]
+
+from cos_web import COS
+
+CFG: dict = {}
+
+
+def init(cfg):
+    CFG.update(cfg)
+
+
+def client(**options):
+    return COS(SecretId=CFG["SECRET_ID"], SecretKey=CFG["SECRET_KEY"], Domain=CFG["DOMAIN"], **options)
+
+
+def _br():
+    return {"Bucket": CFG["BUCKET"], "Region": CFG["REGION"]}
+
+
+async def slice_upload(name, key, chunk_size, parallel):
+    cos = client(ChunkParallelLimit=parallel)
+    body = js.globalThis.testFiles.get(name)
+    t0 = performance.now()
+    data = await cos.slice_upload_file(**_br(), Key=key, Body=body, ChunkSize=chunk_size)
+    return {"ms": performance.now() - t0, "size": int(body.size), "etag": data.get("ETag", "")}
+
+
+async def get_blob(key):
+    cos = client()
+    t0 = performance.now()
+    data = await cos.get_object(**_br(), Key=key, DataType="blob")
+    return {"ms": performance.now() - t0, "size": int(data["Body"].size)}
+
+
+async def _pool(n, inflight, task):
+    pending = iter(range(n))
+
+    async def worker():
+        for i in pending:
+            await task(i)
+
+    t0 = performance.now()
+    await asyncio.gather(*(worker() for _ in range(min(n, inflight))))
+    return performance.now() - t0
+
+
+async def small_ops(n, inflight, prefix):
+    """``n`` putObject of 1 KB (bytes, as a Python caller has them), then ``n`` headObject."""
+    cos = client()
+    body = b"x" * 1024
+    br = _br()
+    put = await _pool(n, inflight, lambda i: cos.put_object(**br, Key=f"{prefix}{i}", Body=body))
+    head = await _pool(n, inflight, lambda i: cos.head_object(**br, Key=f"{prefix}{i}"))
+    return {"put_ms": put, "head_ms": head}
