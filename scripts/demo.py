@@ -10,6 +10,7 @@ with those keys (the bucket needs a CORS rule allowing this page's origin).
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import subprocess
 import sys
@@ -47,14 +48,24 @@ def main() -> int:
     with_packages = prepare_pyodide()
     settings = DemoSettings.from_env(cos_port=args.cos_port)
     cos = None
-    if settings.mode == "local":
-        from cos_web.server import start_in_thread
+    try:
+        if settings.mode == "local":
+            from cos_web.server import start_in_thread
 
-        cos = start_in_thread(host=args.host, port=args.cos_port, data_dir=args.data_dir, quiet=True,
-                              buckets=[settings.bucket], region=settings.region,
-                              secret_id=settings.secret_id, secret_key=settings.secret_key)  # fmt: skip
-        settings = DemoSettings.from_env(cos_port=cos.port, sts_issuer=cos.issue_temporary_credentials)
-    demo = DemoServer(settings, host=args.host, port=args.port).start()
+            cos = start_in_thread(host=args.host, port=args.cos_port, data_dir=args.data_dir, quiet=True,
+                                  buckets=[settings.bucket], region=settings.region,
+                                  secret_id=settings.secret_id, secret_key=settings.secret_key)  # fmt: skip
+            settings = DemoSettings.from_env(cos_port=cos.port, sts_issuer=cos.issue_temporary_credentials)
+        demo = DemoServer(settings, host=args.host, port=args.port).start()
+    except OSError as exc:
+        if cos is not None:
+            cos.stop()
+        if exc.errno == errno.EADDRINUSE:
+            which = "--port" if cos is not None else "--cos-port"
+            print(f"demo: a port is already in use ({exc.strerror}); is the demo already running? "
+                  f"Pick another with {which}.", file=sys.stderr)  # fmt: skip
+            return 1
+        raise
 
     print(f"cos_web wheel:   {wheel.relative_to(ROOT)} (installed by PyScript through "
           f"{'packages/micropip' if with_packages else 'files, unpacked; no micropip here'})")  # fmt: skip

@@ -130,6 +130,7 @@ def files(tmp_path_factory):
         "big-pause.bin": make_file(folder / "big-pause.bin", 6_000_000, 3),
         "big-cancel.bin": make_file(folder / "big-cancel.bin", 6_000_000, 4),
         "mobile.txt": make_file(folder / "mobile.txt", 12_000, 5),
+        "retry.bin": make_file(folder / "retry.bin", 1_300_000, 6),
         "_dir": folder,
     }
 
@@ -216,6 +217,42 @@ def test_cancel(demo, demo_site, files):
     # A canceled row can be removed from the list.
     upload_row(page, name).locator("button[data-action=remove]").click()
     assert upload_row(page, name).count() == 0
+
+
+def test_failed_upload_says_why_and_retries(demo, demo_site, files):
+    """The server refuses every part: the row says why in words; Retry then finishes the upload."""
+    page, name = demo.page, "retry.bin"
+    key = demo_site.prefix + "retry/" + name
+    refusal = ("<?xml version='1.0' encoding='utf-8' ?><Error><Code>AccessDenied</Code>"
+               "<Message>Access Denied.</Message><RequestId>test</RequestId></Error>")  # fmt: skip
+    cors = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "x-cos-request-id"}
+
+    def refuse(route):
+        if route.request.method == "PUT" and "partNumber=" in route.request.url:
+            route.fulfill(status=403, body=refusal, headers={**cors, "Content-Type": "application/xml"})
+        else:
+            route.continue_()
+
+    assert demo_site.cos("put", demo_site.prefix + "retry/keep.txt", b"k")[0] == 200
+    page.locator(".cosw-refresh").click()
+    entry(page, demo_site.prefix + "retry/").locator("button[data-action=open]").click()
+    try:
+        entry(page, demo_site.prefix + "retry/keep.txt").wait_for()
+        page.route(re.compile(r".*/retry/retry\.bin\?.*"), refuse)
+        try:
+            page.set_input_files("input.cosw-input", str(files["_dir"] / name))
+            wait_state(page, name, "error")
+            status = upload_row(page, name).locator(".cosw-status").inner_text()
+            assert status.startswith("Failed: Access was denied."), status
+        finally:
+            page.unroute(re.compile(r".*/retry/retry\.bin\?.*"))
+        upload_row(page, name).locator("button[data-action=retry]").click()
+        wait_state(page, name, "done")
+        entry(page, key).wait_for()
+        assert demo_site.cos("get", key) == (200, files[name])
+    finally:
+        page.locator(".cosw-crumb[data-folder]").last.click()  # back to the top folder
+        entry(page, demo_site.prefix + "retry/").wait_for()
 
 
 def test_delete_asks_once_then_deletes(demo, demo_site, files):
