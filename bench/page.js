@@ -68,6 +68,7 @@ globalThis.bench = (() => {
     const t0 = performance.now();
     const init = await (await raw("POST", key, { query: { uploads: "" } })).text();
     const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(init)[1];
+    const t1 = performance.now();
     const count = Math.ceil(body.size / chunkSize);
     const etags = new Array(count);
     let next = 0;
@@ -81,12 +82,14 @@ globalThis.bench = (() => {
       }
     }
     await Promise.all(Array.from({ length: parallel }, worker));
+    const t2 = performance.now();
     const xml = "<CompleteMultipartUpload>" +
       etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join("") +
       "</CompleteMultipartUpload>";
     const done = await (await raw("POST", key, { query: { uploadId }, body: xml, headers: { "Content-Type": "application/xml" } })).text();
     const ms = performance.now() - t0;
-    return { ms, size: body.size, parts: count, etag: (/<ETag>([^<]+)<\/ETag>/.exec(done) || [])[1] || "" };
+    const etag = (/<ETag>([^<]+)<\/ETag>/.exec(done) || [])[1] || "";
+    return { ms, size: body.size, parts: count, etag, phases_ms: { init: t1 - t0, parts: t2 - t1, complete: t0 + ms - t2 } };
   }
 
   async function rawGetBlob(key) {

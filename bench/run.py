@@ -120,7 +120,11 @@ class Bench:
                 assert out["size"] == size, out
                 rates[who].append(self.mbps(size, out["ms"]))
                 etags[who].add(str(out.get("etag", "")).replace("&quot;", '"'))
-                self.log(f"  slice {size // MB} MB  rep {rep}  {who:14s} {out['ms'] / 1000:6.2f} s  {rates[who][-1]:7.1f} MB/s")
+                phases = ""
+                if "phases_ms" in out:  # raw fetch: where the time went (init, parts, complete)
+                    self.raw.setdefault("raw_slice_phases_ms", []).append(out["phases_ms"])
+                    phases = "  (" + ", ".join(f"{k} {v / 1000:.2f} s" for k, v in out["phases_ms"].items()) + ")"
+                self.log(f"  slice {size // MB} MB  rep {rep}  {who:14s} {out['ms'] / 1000:6.2f} s  {rates[who][-1]:7.1f} MB/s{phases}")
                 self.delete(key)
         self.raw["slice_upload_MBps"] = rates
         self.raw["slice_upload_etags"] = {k: sorted(v) for k, v in etags.items()}

@@ -1,0 +1,378 @@
+"""``python -m bench --profile``: where the time goes (bench/profile.md, and "profile" in results.json).
+
+After the measured figures, with the same page and server:
+
+- CPU seconds per process (the COS server, Chromium's renderer / network service / browser /
+  GPU processes, and everything else on the machine) while each contender uploads, from
+  /proc: on 2 shared cores this says whether an upload is limited by CPU and whose;
+- Chromium's CPU profile (CDP ``Profiler``) of the page's main thread for the same uploads,
+  small operations and getObject: self time by function, grouped (wasm = Python in Pyodide,
+  Pyodide's JS glue, cos-js-sdk-v5, idle, GC);
+- py-spy on the COS server while curl and the browser upload (self time by function);
+- ``import cos_web`` in a fresh interpreter: the modules it pulls in and cProfile's cumulative
+  time per module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any, Callable
+
+from .session import MB, random_file
+
+BENCH = Path(__file__).resolve().parent
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+# ---------------------------------------------------------------------- CPU per process (/proc)
+
+
+def _proc_table() -> dict[int, tuple[int, str, int]]:
+    """pid -> (ppid, cmdline, utime+stime ticks) for every readable process."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        table[int(entry)] = (int(fields[1]), cmd, int(fields[11]) + int(fields[12]))
+    return table
+
+
+def _group(pid: int, table: dict, server_pid: int, me: int) -> str:
+    ppid, cmd, _ = table[pid]
+    if pid == server_pid:
+        return "COS server"
+    chain, p = [], pid
+    while p in table and p > 1:
+        chain.append(p)
+        p = table[p][0]
+    if me not in chain:
+        return "others (rest of the machine)"
+    if "chromium" in cmd or "chrome" in cmd:
+        for kind, label in (("--type=renderer", "Chromium renderer (page, Pyodide, JS SDK)"),
+                            ("NetworkService", "Chromium network service"), ("--type=gpu", "Chromium GPU"),
+                            ("--type=", "Chromium other")):  # fmt: skip
+            if kind in cmd:
+                return label
+        return "Chromium browser process"
+    if pid == me:
+        return "bench driver (Python, Playwright)"
+    if "curl" in cmd:
+        return "curl"
+    return "bench driver (Python, Playwright)"
+
+
+def cpu_by_process(fn: Callable[[], Any], server_pid: int) -> tuple[Any, dict[str, float], float]:
+    """Run ``fn``; CPU seconds each group of processes used meanwhile, and the wall time."""
+    me = os.getpid()
+    before = _proc_table()
+    t0 = time.monotonic()
+    result = fn()
+    wall = time.monotonic() - t0
+    after = _proc_table()
+    used: dict[str, float] = defaultdict(float)
+    for pid, (_, _, ticks) in after.items():
+        delta = ticks - (before[pid][2] if pid in before else 0)
+        if delta > 0:
+            used[_group(pid, after, server_pid, me)] += delta / TICK
+    return result, dict(sorted(used.items(), key=lambda kv: -kv[1])), wall
+
+
+# ---------------------------------------------------------------------- Chromium CPU profile (CDP)
+
+
+def _category(frame: dict) -> str:
+    name, url = frame.get("functionName", ""), frame.get("url", "")
+    if name in ("(idle)", "(program)", "(garbage collector)", "(root)"):
+        return name
+    if url.endswith(".wasm") or "wasm://" in url or name.startswith("$") or (not url and "wasm-function" in name):
+        return "wasm (Python in Pyodide)"
+    if "pyodide" in url:
+        return "Pyodide JS glue"
+    if "cos-js-sdk" in url:
+        return "cos-js-sdk-v5"
+    if "/bench/page.js" in url:
+        return "bench page.js"
+    return "other JS / browser natives"
+
+
+def chrome_profile(page, fn: Callable[[], Any], interval_us: int = 500) -> tuple[Any, dict]:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Profiler.enable")
+    cdp.send("Profiler.setSamplingInterval", {"interval": interval_us})
+    cdp.send("Profiler.start")
+    try:
+        result = fn()
+    finally:
+        prof = cdp.send("Profiler.stop")["profile"]
+        cdp.detach()
+    nodes = {n["id"]: n for n in prof["nodes"]}
+    self_us: Counter = Counter()
+    for node_id, delta in zip(prof.get("samples", []), prof.get("timeDeltas", [])):
+        self_us[node_id] += max(0, delta)
+    total = sum(self_us.values()) or 1
+    by_cat: Counter = Counter()
+    by_fn: Counter = Counter()
+    for node_id, us in self_us.items():
+        frame = nodes[node_id]["callFrame"]
+        cat = _category(frame)
+        by_cat[cat] += us
+        url = frame.get("url", "").rsplit("/", 1)[-1]
+        by_fn[f"{frame.get('functionName') or '(anonymous)'} [{url or cat}]"] += us
+    busy = total - by_cat.get("(idle)", 0)
+    return result, {
+        "wall_ms": total / 1000,
+        "busy_ms": busy / 1000,
+        "categories_ms": {k: round(v / 1000, 1) for k, v in by_cat.most_common()},
+        "top_self_ms": [(k, round(v / 1000, 1)) for k, v in by_fn.most_common(14) if not k.startswith("(idle)")],
+    }
+
+
+# ---------------------------------------------------------------------- py-spy on the server
+
+
+def pyspy(pid: int, fn: Callable[[], Any]) -> tuple[Any, dict | None]:
+    exe = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not os.path.exists(exe):
+        return fn(), {"error": "py-spy not installed (bash bench/run.sh --profile installs py-spy==0.4.2)"}
+    out = Path(tempfile.mkstemp(prefix="cos-web-bench-pyspy-", suffix=".txt")[1])
+    proc = subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--output", str(out),
+                             "--nonblocking", "--threads"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    time.sleep(1.0)
+    try:
+        result = fn()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+    if not out.exists() or out.stat().st_size == 0:
+        return result, {"error": f"py-spy wrote nothing: {(err or '').strip()[-500:]}"}
+    leaf: Counter = Counter()
+    inclusive: Counter = Counter()
+    threads: Counter = Counter()
+    total = 0
+    for line in out.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = stack.split(";")
+        threads[frames[0].split(" ")[0] if frames else "?"] += n
+        leaf[_short(frames[-1])] += n
+        for f in {_short(f) for f in frames[1:]}:
+            inclusive[f] += n
+    out.unlink()
+    pct = lambda c: [(k, round(100 * v / max(total, 1), 1)) for k, v in c]  # noqa: E731
+    return result, {"samples": total, "top_self_pct": pct(leaf.most_common(14)),
+                    "top_inclusive_pct": pct(inclusive.most_common(40))[:25]}  # fmt: skip
+
+
+def _short(frame: str) -> str:
+    # "function (path/to/file.py:123)" -> "function (file.py)"
+    name, _, where = frame.partition(" (")
+    file = where.rstrip(")").rsplit(":", 1)[0].rsplit("/", 1)[-1]
+    return f"{name} ({file})" if file else name
+
+
+# ---------------------------------------------------------------------- import cos_web
+
+IMPORT_PROFILE = """
+import sys, time, cProfile, pstats, io
+assert 'cos_web' not in sys.modules
+before = set(sys.modules)
+pr = cProfile.Profile()
+t0 = time.perf_counter()
+pr.enable()
+import cos_web
+pr.disable()
+plain_ms = None
+new = sorted(set(sys.modules) - before)
+st = pstats.Stats(pr)
+mods = []
+for (file, line, fn), (cc, nc, tt, ct, callers) in st.stats.items():
+    if fn == '<module>':
+        mods.append((round(ct * 1000, 1), round(tt * 1000, 1), file.replace('/lib/python3.14/site-packages/', '').replace('/lib/python314.zip/', 'stdlib:')))
+mods.sort(reverse=True)
+{"new_modules": new, "module_cumulative_ms": mods[:30], "profiled_total_ms": round((time.perf_counter() - t0) * 1000, 1)}
+"""
+
+IMPORT_STDLIB = """
+import sys, time, os
+assert 'cos_web' not in sys.modules
+out = {}
+for name in NAMES:
+    t0 = time.perf_counter(); __import__(name); out[name] = round((time.perf_counter() - t0) * 1000, 1)
+t0 = time.perf_counter(); import cos_web; out['cos_web (after those)'] = round((time.perf_counter() - t0) * 1000, 1)
+compile_ms = {}
+folder = os.path.dirname(cos_web.__file__)
+for fn in sorted(os.listdir(folder)):
+    if fn.endswith('.py'):
+        src = open(os.path.join(folder, fn)).read()
+        t0 = time.perf_counter(); compile(src, fn, 'exec'); compile_ms[fn] = round((time.perf_counter() - t0) * 1000, 1)
+{"first_import_ms": out, "compile_ms": compile_ms,
+ "pycache": sorted(os.listdir(os.path.join(folder, '__pycache__'))) if os.path.isdir(os.path.join(folder, '__pycache__')) else []}
+"""
+
+# Stdlib modules cos_web pulls in, in an order where each is timed on its own.
+STDLIB_ORDER = ["hashlib", "hmac", "datetime", "uuid", "ipaddress", "urllib.parse", "email.utils", "xml.parsers.expat",
+                "dataclasses", "inspect", "random", "json", "asyncio"]
+
+
+def import_profile(bench) -> dict:
+    s = bench.s
+    s.reload()
+    prof = s.harness.run(IMPORT_PROFILE)
+    new = set(prof["new_modules"])
+    names = [m for m in STDLIB_ORDER if m in new or m.split(".")[0] in new]
+    s.reload()
+    prof.update(s.harness.run(IMPORT_STDLIB, NAMES=names))
+    s.prepare_page()
+    return prof
+
+
+# ---------------------------------------------------------------------- the profiling run
+
+
+def run_profiles(bench) -> dict:
+    s, c, log = bench.s, bench.cfg, bench.log
+    page = s.harness.page
+    server_pid = s.cos.proc.pid
+    big = random_file(c.big)
+    name = big.name
+    out: dict[str, Any] = {"uploads": {}, "small_ops": {}, "get_blob": {}}
+    log("profile: uploads (CPU per process, Chromium profile, py-spy on the server)")
+    runs = {
+        "cos_web": lambda key: s.py("await B.slice_upload(N, K, C, P)", N=name, K=key, C=c.chunk, P=c.parallel),
+        "cos-js-sdk-v5": lambda key: s.js("([n, k, c, p]) => bench.sdkSliceUpload(n, k, c, p)", [name, key, c.chunk, c.parallel]),
+        "raw fetch": lambda key: s.js("([n, k, c, p]) => bench.rawSliceUpload(n, k, c, p)", [name, key, c.chunk, c.parallel]),
+        "curl (no browser)": lambda key: {"MBps": bench.curl_put(big, key)},
+    }  # fmt: skip
+    for who, fn in runs.items():
+        key = bench.key("profile", who.split()[0])
+        _, cpu, wall = cpu_by_process(lambda: fn(key), server_pid)
+        bench.delete(key)
+        key2 = key + "-prof"
+        if who.startswith("curl"):
+            _, chrome = None, None
+        else:
+            _, chrome = chrome_profile(page, lambda: fn(key2))
+            bench.delete(key2)
+        key3 = key + "-spy"
+        _, spy = pyspy(server_pid, lambda: fn(key3))
+        bench.delete(key3)
+        out["uploads"][who] = {"wall_s": round(wall, 2), "MBps": round(c.big / MB / wall, 1),
+                               "cpu_s": {k: round(v, 2) for k, v in cpu.items()}, "chrome": chrome, "server_pyspy": spy}  # fmt: skip
+        log(f"  {who}: {c.big / MB / wall:.1f} MB/s, CPU s {json.dumps({k: round(v, 1) for k, v in cpu.items()})}")
+
+    n = min(c.ops, 200)
+    log(f"profile: {n} headObject and putObject, sequential")
+    small = {
+        "cos_web": lambda p: s.py("await B.small_ops(N, 1, P)", N=n, P=p),
+        "cos-js-sdk-v5": lambda p: s.js("([n, p]) => bench.sdkSmallOps(n, 1, p)", [n, p]),
+        "raw fetch": lambda p: s.js("([n, p]) => bench.rawSmallOps(n, 1, p)", [n, p]),
+    }
+    for who, fn in small.items():
+        prefix = bench.key("profile-small", who.split()[0]) + "/"
+        res, chrome = chrome_profile(page, lambda: fn(prefix))
+        _, cpu, wall = cpu_by_process(lambda: fn(prefix + "again/"), server_pid)
+        out["small_ops"][who] = {"put_ms_per_op": round(res["put_ms"] / n, 2), "head_ms_per_op": round(res["head_ms"] / n, 2),
+                                 "chrome": chrome, "cpu_s": {k: round(v, 2) for k, v in cpu.items()}}  # fmt: skip
+        log(f"  {who}: put {res['put_ms'] / n:.1f} ms/op, head {res['head_ms'] / n:.1f} ms/op (profiled)")
+
+    log("profile: getObject as Blob")
+    get_key = bench.key("profile-get")
+    bench.curl_put(big, get_key)
+    gets = {
+        "cos_web": lambda: s.py("await B.get_blob(K)", K=get_key),
+        "raw fetch": lambda: s.js("(k) => bench.rawGetBlob(k)", get_key),
+    }
+    for who, fn in gets.items():
+        res, chrome = chrome_profile(page, fn)
+        out["get_blob"][who] = {"ms": round(res["ms"], 1), "chrome": chrome}
+    bench.delete(get_key)
+
+    log("profile: import cos_web in a fresh interpreter")
+    out["import"] = import_profile(bench)
+    write_profile_md(out, BENCH / "profile.md", bench)
+    return out
+
+
+def _table(rows: list[tuple], head: tuple) -> list[str]:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(x) for x in r) + " |" for r in rows]
+    return lines
+
+
+def write_profile_md(out: dict, path: Path, bench) -> None:
+    c = bench.cfg
+    L = ["# Where the time goes (bench --profile)", "",
+         f"Written by `bash bench/run.sh --profile` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}); one "
+         f"unmeasured-for-the-table run of each contender, {c.big // MB} MB, ChunkSize {c.chunk // MB} MB, "
+         f"ChunkParallelLimit {c.parallel}. CPU seconds are read from /proc over the upload; "
+         "the machine's 2 cores give at most 2 CPU s per wall second.", ""]  # fmt: skip
+    L += ["## CPU seconds per process during one upload", ""]
+    groups = sorted({g for u in out["uploads"].values() for g in u["cpu_s"]})
+    rows = [(who, u["MBps"], u["wall_s"], *(u["cpu_s"].get(g, 0) for g in groups)) for who, u in out["uploads"].items()]
+    L += _table(rows, ("contender", "MB/s", "wall s", *groups)) + [""]
+    L += ["## Chromium main thread (CDP profile) during the uploads", ""]
+    for who, u in out["uploads"].items():
+        ch = u.get("chrome")
+        if not ch:
+            continue
+        L += [f"**{who}**: busy {ch['busy_ms']:.0f} of {ch['wall_ms']:.0f} ms; by kind: "
+              + ", ".join(f"{k} {v:.0f} ms" for k, v in ch["categories_ms"].items()), "",
+              "top self time: " + "; ".join(f"{k} {v:.0f} ms" for k, v in ch["top_self_ms"][:8]), ""]  # fmt: skip
+    L += ["## The COS server under py-spy (self time, % of samples)", ""]
+    for who, u in out["uploads"].items():
+        spy = u.get("server_pyspy") or {}
+        if "error" in spy:
+            L += [f"**{who}**: {spy['error']}", ""]
+            continue
+        L += [f"**{who}** ({spy.get('samples')} samples): " + "; ".join(f"{k} {v}%" for k, v in spy["top_self_pct"][:10]), ""]
+        L += ["inclusive: " + "; ".join(f"{k} {v}%" for k, v in spy["top_inclusive_pct"][:14]), ""]
+    L += ["## Small operations (sequential), per operation", ""]
+    rows = []
+    for who, u in out["small_ops"].items():
+        ch = u["chrome"]
+        rows.append((who, u["put_ms_per_op"], u["head_ms_per_op"], f"{ch['busy_ms']:.0f} / {ch['wall_ms']:.0f}",
+                     ", ".join(f"{k} {v:.0f}" for k, v in list(ch["categories_ms"].items())[:5])))  # fmt: skip
+    L += _table(rows, ("contender", "put ms/op", "head ms/op", "main thread busy / wall ms", "by kind (ms)")) + [""]
+    for who, u in out["small_ops"].items():
+        L += [f"**{who}** top self time: " + "; ".join(f"{k} {v:.0f} ms" for k, v in u["chrome"]["top_self_ms"][:10]), ""]
+    L += ["## getObject as Blob", ""]
+    for who, u in out["get_blob"].items():
+        ch = u["chrome"]
+        L += [f"**{who}**: {u['ms']:.0f} ms; main thread busy {ch['busy_ms']:.0f} ms; "
+              + "; ".join(f"{k} {v:.0f} ms" for k, v in ch["top_self_ms"][:6]), ""]  # fmt: skip
+    imp = out["import"]
+    L += ["## import cos_web (fresh interpreter)", "",
+          f"cProfile'd import: {imp['profiled_total_ms']} ms. In another fresh interpreter, the stdlib modules "
+          "cos_web pulls in, imported one after the other (each time is what that one adds), then cos_web itself:", "",
+          ", ".join(f"{k} {v} ms" for k, v in imp["first_import_ms"].items()), "",
+          f"Compiling each cos_web module's source in the page (ms; the wheel ships no bytecode, "
+          f"__pycache__ after import: {len(imp['pycache'])} files): "
+          + ", ".join(f"{k} {v}" for k, v in sorted(imp["compile_ms"].items(), key=lambda kv: -kv[1])), "",
+          "Modules by cumulative import time (ms, cumulative / self):", "",
+          "; ".join(f"{m} {ct}/{tt}" for ct, tt, m in imp["module_cumulative_ms"][:24]), "",
+          f"New modules ({len(imp['new_modules'])}): " + ", ".join(imp["new_modules"]), ""]  # fmt: skip
+    path.write_text("\n".join(L) + "\n")
