@@ -255,6 +255,40 @@ def test_failed_upload_says_why_and_retries(demo, demo_site, files):
         entry(page, demo_site.prefix + "retry/").wait_for()
 
 
+@pytest.mark.slow
+def test_200_mb_with_pause_and_resume(open_demo_page, demo_site, tmp_path):
+    """The issue's newcomer: a 200 MB file on the page's defaults (1 MB parts), paused and resumed."""
+    import hashlib
+
+    name, size = "big-200mb.bin", 200 * 1024 * 1024
+    path = tmp_path / name
+    digest = hashlib.sha256()
+    with open(path, "wb") as fh:
+        for _ in range(size >> 20):
+            block = os.urandom(1 << 20)
+            digest.update(block)
+            fh.write(block)
+    recorded = open_demo_page("/static/index.html")
+    page = recorded.page
+    try:
+        wait_ready(recorded)
+        page.set_input_files("input.cosw-input", str(path))
+        wait_percent(page, name, 20, timeout=300_000)
+        upload_row(page, name).locator("button[data-action=pause]").click()
+        wait_state(page, name, "paused")
+        paused_at = percent(page, name)
+        assert 20 <= paused_at < 100
+        upload_row(page, name).locator("button[data-action=resume]").click()
+        wait_state(page, name, "done", timeout=600_000)
+        key = demo_site.prefix + name
+        page.wait_for_selector(f'li.cosw-entry[data-key="{key}"]')
+        assert entry(page, key).locator(".cosw-size").inner_text() == "200 MB"
+        status, body = demo_site.cos("get", key)
+        assert status == 200 and len(body) == size and hashlib.sha256(body).digest() == digest.digest()
+    finally:
+        recorded.close()
+
+
 def test_delete_asks_once_then_deletes(demo, demo_site, files):
     page, key = demo.page, demo_site.prefix + "notes.txt"
     if entry(page, key).count() == 0:  # when run alone
