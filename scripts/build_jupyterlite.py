@@ -75,7 +75,9 @@ def _python() -> str:
 
 def ensure_builder() -> None:
     """Install the pinned jupyterlite packages into the venv (stamp file: fast when current)."""
-    stamp_file = Path(_python()).resolve().parent.parent / ".cos-web-jupyterlite-stamp"
+    # The stamp lives in the environment it describes (the venv's python is a symlink:
+    # don't resolve it, or the stamp lands in the base interpreter shared by every venv).
+    stamp_file = Path(_python()).parent.parent / ".cos-web-jupyterlite-stamp"
     if not (ROOT / ".venv").exists():
         stamp_file = ROOT / "build" / ".cos-web-jupyterlite-stamp"
     want = hashlib.sha256(REQUIREMENTS.read_bytes() + (ROOT / "requirements.lock").read_bytes()).hexdigest()
