@@ -325,6 +325,8 @@ class UploadWidget:
             if item.task_id is None and getattr(call, "taskId", None):
                 item.task_id = str(call.taskId)
                 self._update_row(item)
+            if item.state == CANCELED and item.task_id:  # canceled before the SDK named the task
+                await self._maybe_await(self.cos.cancel_task(item.task_id))
         except Exception as exc:  # noqa: BLE001 - bad parameters: shown to the person
             if item.fail(describe_error(exc)):
                 self._update_row(item)
