@@ -12,6 +12,7 @@ CPython only (aiohttp, from the ``server`` extra); nothing imports it from ``cos
     GET  /api/config            bucket, region, Domain for the page (never a key)
     POST /api/authorization     {Method, Key, Query, Headers, Bucket, Region} -> {Authorization, XCosSecurityToken?}
     GET  /api/sts               temporary keys {SecretId, SecretKey, XCosSecurityToken, ExpiredTime, StartTime}
+    GET  /jupyterlite/...       build/jupyterlite (the notebooks site), once ``bash scripts/jupyterlite.sh`` built it
 
 The signing endpoint is the server side of the SDK's ``getAuthorization`` (the
 ``auth.php`` of the JS SDK's documentation): the page asks, the server signs
@@ -278,7 +279,7 @@ def pyscript_config(wheel_name: str, use_packages: bool) -> dict[str, Any]:
 # --------------------------------------------------------------------------- aiohttp application
 
 
-def create_app(settings: DemoSettings, *, wheel_dir: Path | None = None):
+def create_app(settings: DemoSettings, *, wheel_dir: Path | None = None, jupyterlite_dir: Path | None = None):
     """The aiohttp application serving the pages, assets and the signing endpoint."""
     from aiohttp import web
 
@@ -328,7 +329,38 @@ def create_app(settings: DemoSettings, *, wheel_dir: Path | None = None):
     app.router.add_static("/wheel/", wheel_dir)
     app.router.add_static("/pyodide/", pyodide)
     app.router.add_static("/pyscript/", root / "node_modules" / "@pyscript" / "core" / "dist")
+    # The JupyterLite site (bash scripts/jupyterlite.sh builds it), when built: its notebooks use
+    # /api/config and /api/authorization on this same origin.
+    lite = jupyterlite_dir or root / "build" / "jupyterlite"
+
+    async def lite_root(request):
+        raise web.HTTPFound("/jupyterlite/")
+
+    app.router.add_get("/jupyterlite", lite_root)
+    app.router.add_get("/jupyterlite/{tail:.*}", _directory_handler(web, lite, "build it with: bash scripts/jupyterlite.sh"))
     return app
+
+
+def _directory_handler(web, directory: Path, missing: str):
+    """Serve files under ``directory``; a folder serves its index.html (as a JupyterLite site needs)."""
+
+    async def handler(request):
+        base = directory.resolve()
+        if not (base / "index.html").exists():
+            return web.Response(status=404, text=f"{directory.name} is not built: {missing}\n")
+        tail = request.match_info["tail"]
+        path = (base / tail).resolve()
+        if not path.is_relative_to(base):
+            raise web.HTTPForbidden()
+        if path.is_dir():
+            if tail and not tail.endswith("/"):
+                raise web.HTTPFound(request.path + "/")
+            path = path / "index.html"
+        if not path.is_file():
+            raise web.HTTPNotFound()
+        return web.FileResponse(path)
+
+    return handler
 
 
 def _no_store_middleware(web):
@@ -346,8 +378,10 @@ def _no_store_middleware(web):
 class DemoServer:
     """The demo application in a background thread (tests, scripts/demo.py)."""
 
-    def __init__(self, settings: DemoSettings, host: str = "127.0.0.1", port: int = 0, wheel_dir: Path | None = None) -> None:
+    def __init__(self, settings: DemoSettings, host: str = "127.0.0.1", port: int = 0, wheel_dir: Path | None = None,
+                 jupyterlite_dir: Path | None = None) -> None:  # fmt: skip
         self.settings = settings
+        self.jupyterlite_dir = jupyterlite_dir
         self.host = host
         self.port = port
         self.wheel_dir = wheel_dir
@@ -373,7 +407,8 @@ class DemoServer:
             self._loop = loop
             asyncio.set_event_loop(loop)
             try:
-                runner = web.AppRunner(create_app(self.settings, wheel_dir=self.wheel_dir), access_log=None)
+                app = create_app(self.settings, wheel_dir=self.wheel_dir, jupyterlite_dir=self.jupyterlite_dir)
+                runner = web.AppRunner(app, access_log=None)
                 loop.run_until_complete(runner.setup())
                 site = web.TCPSite(runner, self.host, self.port)
                 loop.run_until_complete(site.start())

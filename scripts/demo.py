@@ -75,6 +75,10 @@ def main() -> int:
         print(f"real COS:        bucket {settings.bucket} ({settings.region}), keys from COS_SECRET_ID/COS_SECRET_KEY")
     print(f"upload page:     {demo.url}/static/index.html")
     print(f"minimal widget:  {demo.url}/static/widget-minimal.html")
+    if (ROOT / "build" / "jupyterlite" / "index.html").exists():
+        print(f"notebook:        {demo.url}/jupyterlite/notebooks/index.html?path=cos_web_demo.ipynb")
+    else:
+        print("notebook:        (build the JupyterLite site first: bash scripts/jupyterlite.sh)")
     print("Ctrl-C stops.", flush=True)
     try:
         threading.Event().wait()

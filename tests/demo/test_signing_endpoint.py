@@ -209,3 +209,29 @@ def test_sts_hands_out_temporary_keys_the_server_accepts(local_cos):
     status, body = _cos_request(local_cos, "get", "", {"Host": host, "Authorization": auth,
                                                        "x-cos-security-token": creds["XCosSecurityToken"]})  # fmt: skip
     assert status == 200, body
+
+
+def test_serves_a_jupyterlite_site_with_folder_indexes(tmp_path):
+    lite = tmp_path / "site" / "jupyterlite"
+    (lite / "lab").mkdir(parents=True)
+    (lite / "index.html").write_text("top")
+    (lite / "lab" / "index.html").write_text("lab")
+    (lite / "jupyter-lite.json").write_text("{}")
+    (tmp_path / "site" / "secret.txt").write_text("outside")
+    server = DemoServer(SETTINGS, jupyterlite_dir=lite).start()
+    try:
+        assert _call(server.url + "/jupyterlite/")[:2] == (200, "top")
+        assert _call(server.url + "/jupyterlite/lab/")[:2] == (200, "lab")
+        assert _call(server.url + "/jupyterlite/lab")[:2] == (200, "lab")  # redirected to lab/
+        status, _, headers = _call(server.url + "/jupyterlite/jupyter-lite.json")
+        assert status == 200 and headers["Content-Type"].startswith("application/json")
+        assert _call(server.url + "/jupyterlite/../secret.txt")[0] in (403, 404)
+        assert _call(server.url + "/jupyterlite/%2e%2e/secret.txt")[0] in (403, 404)
+    finally:
+        server.stop()
+    empty = DemoServer(SETTINGS, jupyterlite_dir=tmp_path / "nothing").start()
+    try:
+        status, body, _ = _call(empty.url + "/jupyterlite/")
+        assert status == 404 and "bash scripts/jupyterlite.sh" in body
+    finally:
+        empty.stop()
