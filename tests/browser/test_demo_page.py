@@ -149,6 +149,21 @@ def test_page_boots_from_the_local_servers_only(demo, demo_site):
     assert not [line for line in demo.console if "[pageerror]" in line or "Traceback" in line], demo.console
 
 
+def test_page_says_when_python_cannot_start(open_demo_page, demo_site, tmp_path):
+    """No wheel to install: the page says so in words instead of spinning forever."""
+    from cos_web.demo import DemoServer
+
+    server = DemoServer(demo_site.settings, wheel_dir=tmp_path).start()  # an empty wheel folder
+    try:
+        recorded = open_demo_page("/static/index.html", base=server.url)
+        boot = recorded.page.locator("#boot.failed")
+        boot.wait_for(timeout=30_000)
+        assert "Python could not start" in boot.inner_text() and "/pyscript.json" in boot.inner_text()
+        recorded.close()
+    finally:
+        server.stop()
+
+
 def test_two_files_upload_list_and_download(demo, demo_site, files):
     page, prefix = demo.page, demo_site.prefix
     page.set_input_files("input.cosw-input", [str(files["_dir"] / "notes.txt"), str(files["_dir"] / "photo.bin")])
