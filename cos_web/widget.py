@@ -13,7 +13,7 @@ and pause / resume / cancel. Below, a bucket browser lists the current folder
 
 The widget uses only cos_web's public API (``upload_file`` or ``slice_upload_file``
 with ``onProgress`` and ``TaskReady``, ``pause_task``, ``restart_task``,
-``cancel_task``, ``get_bucket``, ``get_object``, ``delete_object``). Its stylesheet,
+``cancel_task``, ``get_bucket``, ``head_object``, ``get_object_url``, ``delete_object``). Its stylesheet,
 ``widget.css``, ships in the wheel and is added to the page once.
 
 The plain-Python half (formatting, the upload state model, listing parsing, error
@@ -612,38 +612,32 @@ class UploadWidget:
                                 "aria-label": f"Delete {entry.name}", "text": "Delete"})))  # fmt: skip
 
     async def download(self, entry: Entry, button: Any = None) -> None:
-        """Fetch the object as a Blob and hand it to the browser as a download."""
+        """Check the object is there (errors in words), then let the browser stream it to disk from a
+        signed URL that asks COS for ``Content-Disposition: attachment`` (no copy in memory)."""
         js = self._js()
+        name = entry.key.rsplit("/", 1)[-1]
         if button is not None:
             button.disabled = True
-            button.textContent = "Downloading…"
+            button.textContent = "Preparing…"
         try:
-            data = await self.cos.get_object(Bucket=self.bucket, Region=self.region, Key=entry.key, DataType="blob")
-            body = _field(data, "Body")
-            if isinstance(body, (bytes, bytearray, memoryview)):
-                from pyodide.ffi import to_js
-
-                body = js.Blob.new(to_js([to_js(bytes(body))]))
-            url = js.URL.createObjectURL(body)
+            await self.cos.head_object(Bucket=self.bucket, Region=self.region, Key=entry.key)
+            disposition = "attachment; filename*=UTF-8''" + js.encodeURIComponent(name)
+            data = await self.cos.get_object_url(Bucket=self.bucket, Region=self.region, Key=entry.key, Sign=True,
+                                                 Query={"response-content-disposition": disposition})  # fmt: skip
             link = js.document.createElement("a")
-            link.href = url
-            link.download = entry.key.rsplit("/", 1)[-1]
+            link.href = _field(data, "Url")
+            link.download = name
+            link.rel = "noopener"
             link.style.display = "none"
             js.document.body.appendChild(link)
             link.click()
             link.remove()
-            js.setTimeout(self._revoke_later(url), 60_000)
         except Exception as exc:  # noqa: BLE001 - shown to the person
             self.show_error(f"Downloading {entry.name} failed: {describe_error(exc)}")
         finally:
             if button is not None:
                 button.disabled = False
                 button.textContent = "Download"
-
-    def _revoke_later(self, url: str):
-        from pyodide.ffi import create_once_callable
-
-        return create_once_callable(lambda: self._js().URL.revokeObjectURL(url))
 
     async def delete(self, entry: Entry, button: Any, li: Any) -> None:
         """First click arms the button ('Confirm'); a second within 4 s deletes."""

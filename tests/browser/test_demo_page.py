@@ -125,7 +125,7 @@ def demo(open_demo_page, demo_site):
 def files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("picks")
     return {
-        "notes.txt": make_file(folder / "notes.txt", 40_000, 1),
+        "Notizen ü 2026.txt": make_file(folder / "Notizen ü 2026.txt", 40_000, 1),
         "photo.bin": make_file(folder / "photo.bin", 1_500_000, 2),
         "big-pause.bin": make_file(folder / "big-pause.bin", 6_000_000, 3),
         "big-cancel.bin": make_file(folder / "big-cancel.bin", 6_000_000, 4),
@@ -166,24 +166,28 @@ def test_page_says_when_python_cannot_start(open_demo_page, demo_site, tmp_path)
 
 def test_two_files_upload_list_and_download(demo, demo_site, files):
     page, prefix = demo.page, demo_site.prefix
-    page.set_input_files("input.cosw-input", [str(files["_dir"] / "notes.txt"), str(files["_dir"] / "photo.bin")])
-    for name in ("notes.txt", "photo.bin"):
+    page.set_input_files("input.cosw-input", [str(files["_dir"] / "Notizen ü 2026.txt"), str(files["_dir"] / "photo.bin")])
+    for name in ("Notizen ü 2026.txt", "photo.bin"):
         wait_state(page, name, "done")
         assert percent(page, name) == 100
         assert upload_row(page, name).locator(".cosw-percent").inner_text() == "100%"
     # Both listed in the bucket browser, with their sizes.
     page.wait_for_selector(f'li.cosw-entry[data-key="{prefix}photo.bin"]')
-    page.wait_for_selector(f'li.cosw-entry[data-key="{prefix}notes.txt"]')
+    page.wait_for_selector(f'li.cosw-entry[data-key="{prefix}Notizen ü 2026.txt"]')
     assert entry(page, prefix + "photo.bin").locator(".cosw-size").inner_text() == "1.4 MB"
-    assert entry(page, prefix + "notes.txt").locator(".cosw-size").inner_text() == "39.1 KB"
+    assert entry(page, prefix + "Notizen ü 2026.txt").locator(".cosw-size").inner_text() == "39.1 KB"
     # Download one through the page and compare bytes.
     with page.expect_download() as info:
         entry(page, prefix + "photo.bin").locator("button[data-action=download]").click()
     download = info.value
     assert download.suggested_filename == "photo.bin"
     assert Path(download.path()).read_bytes() == files["photo.bin"]
+    with page.expect_download() as info:
+        entry(page, prefix + "Notizen ü 2026.txt").locator("button[data-action=download]").click()
+    assert info.value.suggested_filename == "Notizen ü 2026.txt"
+    assert Path(info.value.path()).read_bytes() == files["Notizen ü 2026.txt"]
     # And the server holds exactly what was picked.
-    assert demo_site.cos("get", prefix + "notes.txt") == (200, files["notes.txt"])
+    assert demo_site.cos("get", prefix + "Notizen ü 2026.txt") == (200, files["Notizen ü 2026.txt"])
 
 
 def test_pause_and_resume(demo, demo_site, files):
@@ -305,9 +309,9 @@ def test_200_mb_with_pause_and_resume(open_demo_page, demo_site, tmp_path):
 
 
 def test_delete_asks_once_then_deletes(demo, demo_site, files):
-    page, key = demo.page, demo_site.prefix + "notes.txt"
+    page, key = demo.page, demo_site.prefix + "Notizen ü 2026.txt"
     if entry(page, key).count() == 0:  # when run alone
-        assert demo_site.cos("put", key, files["notes.txt"])[0] == 200
+        assert demo_site.cos("put", key, files["Notizen ü 2026.txt"])[0] == 200
         page.locator(".cosw-refresh").click()
     button = entry(page, key).locator("button[data-action=delete]")
     button.click()
