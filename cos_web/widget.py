@@ -194,7 +194,7 @@ class UploadWidget:
                                     "onchange": self._on_input_change})  # fmt: skip
         self.drop_el = h(
             "label",
-            {"class": "cosw-drop", "ondragover": self._on_drag_over, "ondragleave": self._on_drag_leave, "ondrop": self._on_drop},
+            {"class": "cosw-drop"},
             h("span", {"class": "cosw-drop-icon", "html": _ICONS["upload"]}),
             h("span", {"class": "cosw-drop-text"},
               h("strong", {"text": "Drop files here"}), " or ", h("span", {"class": "cosw-link", "text": "choose files"})),
@@ -221,7 +221,9 @@ class UploadWidget:
 
         self.root_el = h(
             "section",
-            {"class": "cosw", "data-bucket": self.bucket},
+            # The whole widget takes drops (a file dropped beside the zone must not navigate away).
+            {"class": "cosw", "data-bucket": self.bucket,
+             "ondragover": self._on_drag_over, "ondragleave": self._on_drag_leave, "ondrop": self._on_drop},
             h("header", {"class": "cosw-head"},
               h("h2", {"class": "cosw-title", "text": self.title}),
               h("p", {"class": "cosw-sub"}, "to ", h("code", {"text": self.bucket}), f" · {self.region}")),
@@ -286,7 +288,9 @@ class UploadWidget:
         self.drop_el.classList.add("is-over")
 
     def _on_drag_leave(self, event: Any) -> None:
-        self.drop_el.classList.remove("is-over")
+        related = event.relatedTarget
+        if not related or not self.root_el.contains(related):  # left the widget, not just a child
+            self.drop_el.classList.remove("is-over")
 
     def _on_drop(self, event: Any) -> None:
         event.preventDefault()
