@@ -420,6 +420,27 @@ def test_screenshots(open_demo_page, fresh_demo, files):
     phone.close()
 
 
+def test_temporary_keys_from_the_sts_endpoint(open_demo_page, fresh_demo, files):
+    """?auth=sts: the SDK gets temporary keys from /api/sts (getSTS) and signs in the page with them."""
+    recorded = open_demo_page("/static/index.html?auth=sts", base=fresh_demo.url)
+    page = recorded.page
+    try:
+        wait_ready(recorded)
+        assert "temporary keys" in page.inner_text("#where")
+        page.set_input_files("input.cosw-input", str(files["_dir"] / "photo.bin"))
+        wait_state(page, "photo.bin", "done")
+        page.wait_for_selector(f'li.cosw-entry[data-key="{fresh_demo.settings.prefix}photo.bin"]')
+    finally:
+        recorded.close()
+    urls = [r["url"] for r in recorded.requests]
+    assert any(u.endswith("/api/sts") for u in urls) and not any(u.endswith("/api/authorization") for u in urls)
+    cos_requests = [r for r in recorded.requests if ".localhost:" in r["url"] and r["method"] != "OPTIONS"]
+    assert cos_requests and all(r["headers"].get("x-cos-security-token") for r in cos_requests)
+    sts = [json.loads(r["body"]) for r in recorded.responses if r["url"].endswith("/api/sts")]
+    assert sts and sts[0]["SecretKey"] != fresh_demo.settings.secret_key
+    assert 0 < sts[0]["ExpiredTime"] - time.time() <= 3600
+
+
 def test_no_secret_in_anything_the_page_received(demo, open_demo_page, demo_site):
     """Every response body and header the demo pages of this session got, and every request they
     sent: no secret key. (Runs last: the pages of the tests above are all recorded.)"""
