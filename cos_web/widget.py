@@ -373,7 +373,8 @@ class UploadWidget:
     async def cancel(self, item: UploadItem) -> None:
         if item.cancel():
             self._update_row(item)
-            await self._maybe_await(self.cos.cancel_task(item.task_id)) if item.task_id else None
+            if item.task_id:  # else _upload cancels it once the SDK names the task
+                await self._maybe_await(self.cos.cancel_task(item.task_id))
 
     def remove(self, item: UploadItem) -> None:
         if item.active:
