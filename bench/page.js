@@ -106,6 +106,43 @@ globalThis.bench = (() => {
     return { put_ms: put, head_ms: head };
   }
 
+  // HEAD of each key with signatures made beforehand: the floor of fetch and of XHR.
+  async function presignedHeads(keys, useXhr) {
+    const reqs = keys.map((k) => [url(k), sign("HEAD", k)]);
+    const xhrHead = ([u, auth]) => new Promise((resolve, reject) => {
+      const x = new XMLHttpRequest();
+      x.open("HEAD", u, true);
+      x.setRequestHeader("Authorization", auth);
+      x.onload = () => (x.status === 200 ? resolve(x.getAllResponseHeaders()) : reject(new Error(`HTTP ${x.status}`)));
+      x.onerror = () => reject(new Error("network"));
+      x.send();
+    });
+    const fetchHead = async ([u, auth]) => {
+      const r = await fetch(u, { method: "HEAD", headers: { Authorization: auth } });
+      if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
+      return Object.fromEntries(r.headers.entries());
+    };
+    return pool(reqs.length, 1, (i) => (useXhr ? xhrHead : fetchHead)(reqs[i]));
+  }
+
+  // One XHR HEAD as one Promise of {status, headers} (raw header text): what a transport
+  // awaited once from Python would cost.
+  function xhrHead(u, auth) {
+    return new Promise((resolve, reject) => {
+      const x = new XMLHttpRequest();
+      x.open("HEAD", u, true);
+      x.setRequestHeader("Authorization", auth);
+      x.onload = () => resolve({ status: x.status, headers: x.getAllResponseHeaders() });
+      x.onerror = () => reject(new Error("network"));
+      x.send();
+    });
+  }
+
+  async function sdkHeads(keys) {
+    const cos = sdk();
+    return pool(keys.length, 1, (i) => call(cos, "headObject", { ...BR(), Key: keys[i] }));
+  }
+
   // ------------------------------------------------------------------ cos-js-sdk-v5
 
   async function sdkSliceUpload(name, key, chunkSize, parallel) {
@@ -168,7 +205,7 @@ globalThis.bench = (() => {
 
   return {
     init, sdk, call, sign, url, raw, pool,
-    rawSliceUpload, rawGetBlob, rawSmallOps,
+    rawSliceUpload, rawGetBlob, rawSmallOps, presignedHeads, sdkHeads, xhrHead,
     sdkSliceUpload, sdkSmallOps, sdkGetBlob,
     heapBytes, startHeapSampler, stopHeapSampler, MB,
   };

@@ -62,3 +62,49 @@ async def small_ops(n, inflight, prefix):
     put = await _pool(n, inflight, lambda i: cos.put_object(**br, Key=f"{prefix}{i}", Body=body))
     head = await _pool(n, inflight, lambda i: cos.head_object(**br, Key=f"{prefix}{i}"))
     return {"put_ms": put, "head_ms": head}
+
+
+async def head_variants(keys):
+    """Sequential HEADs of ``keys`` through layers of cos_web: where its per-request time goes."""
+    from pyodide.ffi import to_js  # type: ignore[import-not-found]
+    from pyodide.http import pyfetch  # type: ignore[import-not-found]
+
+    from cos_web.transport import XHRTransport
+
+    br = _br()
+    host = f"{CFG['BUCKET']}.cos.{CFG['REGION']}.localhost:{CFG['COS_PORT']}"
+    signed = []
+    for key in keys:
+        auth = COS.get_authorization(SecretId=CFG["SECRET_ID"], SecretKey=CFG["SECRET_KEY"], Method="HEAD", Key=key,
+                                     Headers={"host": host})  # fmt: skip
+        signed.append((f"http://{host}/{key}", auth))
+    cos, cos_xhr = client(), client(transport=XHRTransport())
+
+    async def via_pyfetch(i):
+        url, auth = signed[i]
+        r = await pyfetch(url, method="HEAD", headers={"Authorization": auth})
+        assert r.status == 200, r.status
+        r.headers
+
+    async def via_js_fetch(i):
+        url, auth = signed[i]
+        r = await js.fetch(url, to_js({"method": "HEAD", "headers": {"Authorization": auth}}, dict_converter=js.Object.fromEntries))
+        assert r.status == 200, r.status
+
+    async def via_one_js_promise(i):
+        url, auth = signed[i]
+        r = await js.bench.xhrHead(url, auth)
+        assert r.status == 200, r.status
+
+    variants = {
+        "cos_web head_object (default: fetch via pyfetch)": lambda i: cos.head_object(**br, Key=keys[i]),
+        "cos_web head_object with XHRTransport": lambda i: cos_xhr.head_object(**br, Key=keys[i]),
+        "cos_web _request('headObject') (no create_task)": lambda i: cos._request("headObject", dict(br, Key=keys[i])),
+        "pyfetch from Python, pre-signed": via_pyfetch,
+        "js.fetch awaited in Python, pre-signed": via_js_fetch,
+        "one JS promise (XHR + headers) awaited in Python, pre-signed": via_one_js_promise,
+    }
+    out = {}
+    for name, fn in variants.items():
+        out[name] = await _pool(len(keys), 1, fn)
+    return out

@@ -250,6 +250,66 @@ def import_profile(bench) -> dict:
     return prof
 
 
+# ---------------------------------------------------------------------- cos_web's own cost per request
+
+OVERHEAD = """
+import asyncio, cProfile, pstats, time
+from cos_web import COS
+from cos_web.transport import MockTransport, Response
+
+HEADERS = {"etag": '"0123456789abcdef0123456789abcdef"', "content-length": "1024", "x-cos-request-id": "bench",
+           "content-type": "application/octet-stream", "last-modified": "Thu, 26 Nov 2026 00:00:00 GMT"}
+cos = COS(SecretId=CFG["SECRET_ID"], SecretKey=CFG["SECRET_KEY"], Domain=CFG["DOMAIN"],
+          transport=MockTransport(lambda req: Response(200, dict(HEADERS), "")))
+br = {"Bucket": CFG["BUCKET"], "Region": CFG["REGION"]}
+body = b"x" * 1024
+out = {}
+for name, call in (("headObject", lambda i: cos.head_object(**br, Key=f"k/{i}")),
+                   ("putObject 1 KB", lambda i: cos.put_object(**br, Key=f"k/{i}", Body=body))):
+    for i in range(20):
+        await call(i)
+    t0 = time.perf_counter()
+    for i in range(N):
+        await call(i)
+    out[name] = round((time.perf_counter() - t0) * 1000 / N, 3)
+pr = cProfile.Profile()
+pr.enable()
+for i in range(N):
+    await cos.head_object(**br, Key=f"k/{i}")
+pr.disable()
+st = pstats.Stats(pr)
+rows = []
+for (file, line, fn), (cc, nc, tt, ct, callers) in st.stats.items():
+    rows.append((round(tt * 1000 / N, 4), round(ct * 1000 / N, 4), f"{fn} ({file.rsplit('/', 1)[-1]}:{line})"))
+rows.sort(reverse=True)
+{"ms_per_call": out, "head_top_self_ms_per_call": rows[:15],
+ "head_top_cumulative_ms_per_call": sorted(rows, key=lambda r: -r[1])[:25]}
+"""
+
+
+def sdk_overhead(bench, n: int = 300) -> dict:
+    """cos_web's Python cost per call in the page with a mock transport (no network), cProfile'd."""
+    return bench.s.py("CFG = B.CFG\n" + OVERHEAD, N=n)
+
+
+def head_layers(bench, n: int = 150, rounds: int = 3) -> dict[str, float]:
+    """Median ms per sequential HEAD: JS SDK, JS fetch/XHR pre-signed, and cos_web layer by layer."""
+    s = bench.s
+    prefix = bench.key("layers") + "/"
+    s.js("([n, p]) => bench.rawSmallOps(n, 8, p)", [n, prefix])
+    keys = [f"{prefix}{i}" for i in range(n)]
+    samples: dict[str, list[float]] = defaultdict(list)
+    for r in range(rounds):
+        samples["cos-js-sdk-v5 headObject"].append(s.js("(k) => bench.sdkHeads(k)", keys))
+        samples["JS fetch, pre-signed"].append(s.js("(k) => bench.presignedHeads(k, false)", keys))
+        samples["JS XHR, pre-signed"].append(s.js("(k) => bench.presignedHeads(k, true)", keys))
+        for name, ms in s.py("await B.head_variants(K)", K=keys).items():
+            samples[name].append(ms)
+    import statistics
+
+    return {k: round(statistics.median(v) / n, 2) for k, v in samples.items()}
+
+
 # ---------------------------------------------------------------------- the profiling run
 
 
@@ -311,6 +371,14 @@ def run_profiles(bench) -> dict:
         out["get_blob"][who] = {"ms": round(res["ms"], 1), "chrome": chrome}
     bench.delete(get_key)
 
+    log("profile: headObject latency through each layer (sequential, interleaved rounds)")
+    out["head_layers"] = head_layers(bench)
+    log("  " + ", ".join(f"{k}: {v} ms" for k, v in out["head_layers"].items()))
+
+    log("profile: cos_web's Python cost per request (mock transport, no network)")
+    out["sdk_overhead"] = sdk_overhead(bench)
+    log(f"  {out['sdk_overhead']['ms_per_call']}")
+
     log("profile: import cos_web in a fresh interpreter")
     out["import"] = import_profile(bench)
     write_profile_md(out, BENCH / "profile.md", bench)
@@ -359,6 +427,16 @@ def write_profile_md(out: dict, path: Path, bench) -> None:
     L += _table(rows, ("contender", "put ms/op", "head ms/op", "main thread busy / wall ms", "by kind (ms)")) + [""]
     for who, u in out["small_ops"].items():
         L += [f"**{who}** top self time: " + "; ".join(f"{k} {v:.0f} ms" for k, v in u["chrome"]["top_self_ms"][:10]), ""]
+    if out.get("head_layers"):
+        L += ["## headObject, layer by layer (ms per sequential request, median of 3 interleaved rounds)", ""]
+        L += _table(list(out["head_layers"].items()), ("path", "ms / HEAD")) + [""]
+    ov = out.get("sdk_overhead")
+    if ov:
+        L += ["## cos_web's own Python cost per call (mock transport in the page: no network, no fetch)", "",
+              "ms per call: " + ", ".join(f"{k} {v}" for k, v in ov["ms_per_call"].items()), "",
+              "headObject under cProfile, top self time (ms per call, self / cumulative): "
+              + "; ".join(f"{name} {tt}/{ct}" for tt, ct, name in ov["head_top_self_ms_per_call"][:12]), "",
+              "top cumulative: " + "; ".join(f"{name} {ct}" for tt, ct, name in ov["head_top_cumulative_ms_per_call"][:20]), ""]  # fmt: skip
     L += ["## getObject as Blob", ""]
     for who, u in out["get_blob"].items():
         ch = u["chrome"]
