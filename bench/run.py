@@ -42,7 +42,7 @@ class Config:
     parallel: int = 4
     ops: int = 500
     inflight: int = 8
-    reps: int = 3  # big uploads / downloads
+    reps: int = 5  # 256 MB uploads / downloads (the noisiest figures on a shared machine)
     small_reps: int = 3
     curl_reps: int = 3
     import_reps: int = 3
@@ -331,12 +331,16 @@ def write_report(figures: list[Figure], meta: dict[str, Any], md_path: Path, jso
         "# Benchmarks",
         "",
         f"Produced by `bash bench/run.sh{' --quick' if meta['quick'] else ''}` on {meta['date']} "
-        f"(commit {meta['commit']}, {meta['machine']}) in {meta['elapsed_s']:.0f} s. Raw samples: `{_rel(json_path)}`.",
+        f"(commit {meta['commit']}, {meta['machine']}) in {meta['elapsed_s']:.0f} s"
+        + (f" (then {meta['profile_s']:.0f} s of `--profile`: `bench/profile.md`)" if meta.get("profile_s") else "")
+        + f". Raw samples: `{_rel(json_path)}`.",
         "",
         "One Chromium session (one page, Pyodide + the freshly built wheel) against one local COS server "
         "(`python -m cos_web.server`, default durable mode, data in a temp dir), all over loopback. "
-        "Every value is the median of the repetitions shown in results.json, the contenders interleaved "
-        "(order rotated each repetition); the ratio compares two values of the same run. "
+        f"Every value is the median of {meta['config']['reps']} repetitions (256 MB transfers) or "
+        f"{meta['config']['small_reps']} (small operations, curl, import; the heap row is one 1 GB upload), "
+        "the contenders interleaved (order rotated each repetition), all samples in results.json; "
+        "the ratio compares two values of the same run. "
         "Higher is better for MB/s and ops/s, lower for MB, ms and KB.",
         "",
         "| # | figure | cos_web | baseline | ratio | target | met? |",
@@ -371,7 +375,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="Markdown table (default BENCHMARKS.md)")
     p.add_argument("--json", default=str(BENCH / "results.json"), help="raw results (default bench/results.json)")
     p.add_argument("--reps", type=int, help="repetitions of every measured figure (overrides the defaults)")
+    p.add_argument("--render", action="store_true", help="only rewrite --out from --json (e.g. after editing bench/NOTES.md)")
     args = p.parse_args(argv)
+    if args.render:
+        data = json.loads(Path(args.json).read_text())
+        write_report([Figure(**f) for f in data["figures"]], data["meta"], Path(args.out), Path(args.json), data.get("profile"))
+        print(f"wrote {args.out} from {args.json}")
+        return 0
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up the COS server and browser on kill
     if shutil.which("curl") is None:
@@ -386,21 +396,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.monotonic() - t0:6.1f}s] {msg}", flush=True)
 
     profile = None
+    profile_s = None
     with Session(log=log) as session:
         bench = Bench(cfg, session, log)
         figures = bench.run()
+        elapsed = time.monotonic() - t0
         if args.profile:
             from .profile import run_profiles
 
             profile = run_profiles(bench)
-    elapsed = time.monotonic() - t0
+            profile_s = time.monotonic() - t0 - elapsed
     meta = {
         "quick": cfg.quick,
         "config": asdict(cfg),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "commit": git_commit(),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, load avg {os.getloadavg()[0]:.1f} at the end",
-        "elapsed_s": elapsed,
+        "elapsed_s": elapsed,  # the measured figures, session start included
+        "profile_s": profile_s,  # --profile, after them
         "raw": bench.raw,
     }
     write_report(figures, meta, Path(args.out), Path(args.json), profile)
