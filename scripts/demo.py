@@ -36,6 +36,19 @@ def prepare_pyodide() -> bool:
     return done.returncode == 0 and pyodide_dir(ROOT)[1]
 
 
+def build_notebooks(wheel: Path) -> bool:
+    """build/jupyterlite (scripts/build_jupyterlite.py, incremental), served at /jupyterlite/;
+    False if it cannot be built here: the upload page works without it."""
+    try:
+        from scripts.build_jupyterlite import build_site
+
+        build_site(wheel=wheel)
+        return True
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - reported, then the demo goes on
+        print(f"notebooks: not built ({exc}); the upload page works without them", file=sys.stderr)
+        return False
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1", help="address of both servers (default 127.0.0.1)")
@@ -46,6 +59,7 @@ def main() -> int:
 
     wheel = build_wheel()
     with_packages = prepare_pyodide()
+    build_notebooks(wheel)
     settings = DemoSettings.from_env(cos_port=args.cos_port)
     cos = None
     try:
