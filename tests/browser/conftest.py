@@ -208,3 +208,17 @@ def fresh_demo(wheel_path, tmp_path):
     yield server
     server.stop()
     cos.stop()
+
+
+# --------------------------------------------------------------------------- upload tests
+
+
+@pytest.fixture
+def upload_run(harness, cos_vars):
+    """Run page code after tests/browser/upload_page.PRELUDE (``cos``, ``wire``, ``md5_of`` ...)."""
+    from tests.browser.upload_page import PRELUDE
+
+    def run(code: str, timeout: float = 90, **kw):
+        return harness.run(PRELUDE + code, timeout=timeout, **cos_vars, **kw)
+
+    return run

@@ -5,24 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.upload_page import MB, PRELUDE, make_file, new_key
+from tests.browser.upload_page import MB, make_file, new_key
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def page(harness, cos_vars):
-    def run(code: str, timeout: float = 90, **kw):
-        return harness.run(PRELUDE + code, timeout=timeout, **cos_vars, **kw)
-
-    return run
-
-
-def test_multipart_upload_is_byte_exact_with_progress(page, harness, tmp_path):
+def test_multipart_upload_is_byte_exact_with_progress(upload_run, harness, tmp_path):
     path, md5 = make_file(tmp_path, 5 * MB + 321)
     name = harness.add_file(path)
     key = new_key("exact")
-    out = page(
+    out = upload_run(
         """
 progress, ready = [], []
 file = js.testFiles.get(name)
@@ -53,12 +45,12 @@ task = cos.get_task_list()[-1]
     assert out["left"] == []  # completed: no unfinished upload left
 
 
-def test_upload_file_chooses_put_object_or_slices(page, harness, tmp_path):
+def test_upload_file_chooses_put_object_or_slices(upload_run, harness, tmp_path):
     small, small_md5 = make_file(tmp_path, 200 * 1024)
     big, big_md5 = make_file(tmp_path, 3 * MB)
     names = [harness.add_file(small), harness.add_file(big)]
     keys = [new_key("uf"), new_key("uf")]
-    out = page(
+    out = upload_run(
         """
 finished = []
 a = await cos.upload_file(**BR, Key=keys[0], Body=js.testFiles.get(names[0]), SliceSize=1048576,
@@ -74,11 +66,11 @@ b = await cos.uploadFile(**BR, Key=keys[1], Body=js.testFiles.get(names[1]), Sli
     assert out[2:] == [False, True, [keys[0]], 1, ["putObject", "sliceUploadFile"]]
 
 
-def test_chunk_parallel_limit_is_used_and_never_exceeded(page, harness, tmp_path):
+def test_chunk_parallel_limit_is_used_and_never_exceeded(upload_run, harness, tmp_path):
     path, md5 = make_file(tmp_path, 8 * MB)
     name = harness.add_file(path)
     key = new_key("cpl")
-    out = page(
+    out = upload_run(
         """
 wire.delay = 0.15   # parts overlap for sure
 await cos.slice_upload_file(**BR, Key=key, Body=js.testFiles.get(name))
@@ -91,11 +83,11 @@ await cos.slice_upload_file(**BR, Key=key, Body=js.testFiles.get(name))
     assert out == [3, 8, md5]
 
 
-def test_file_parallel_limit_queues_files(page, harness, tmp_path):
+def test_file_parallel_limit_queues_files(upload_run, harness, tmp_path):
     files = [make_file(tmp_path, 2 * MB) for _ in range(4)]
     names = [harness.add_file(p) for p, _ in files]
     keys = [new_key("fpl") for _ in files]
-    out = page(
+    out = upload_run(
         """
 wire.delay = 0.15
 calls = [cos.slice_upload_file(**BR, Key=k, Body=js.testFiles.get(n)) for k, n in zip(keys, names)]
@@ -116,8 +108,8 @@ await asyncio.gather(*calls)
     "body",
     ["None", "js.Object.new()", "123", "{'not': 'a file'}"],
 )
-def test_bad_body_fails_before_any_request(page, body):
-    out = page(
+def test_bad_body_fails_before_any_request(upload_run, body):
+    out = upload_run(
         f"""
 results = []
 for method in (cos.slice_upload_file, cos.upload_file):
@@ -133,10 +125,10 @@ for method in (cos.slice_upload_file, cos.upload_file):
     assert out == [[["InvalidParameter", True, None]] * 2, [], []]
 
 
-def test_bad_params_fail_before_any_request(page, harness, tmp_path):
+def test_bad_params_fail_before_any_request(upload_run, harness, tmp_path):
     path, _ = make_file(tmp_path, 10)
     name = harness.add_file(path)
-    out = page(
+    out = upload_run(
         """
 file = js.testFiles.get(name)
 errors = []
@@ -157,12 +149,12 @@ await asyncio.sleep(0)
     assert out == [["InvalidParameter"] * 4, ["InvalidParameter"], []]
 
 
-def test_wasm_heap_growth_stays_below_the_part_budget(page, harness, tmp_path):
+def test_wasm_heap_growth_stays_below_the_part_budget(upload_run, harness, tmp_path):
     size = 48 * MB
     path, md5 = make_file(tmp_path, size)
     name = harness.add_file(path)
     key = new_key("mem")
-    out = page(
+    out = upload_run(
         """
 from cos_web.upload import wasm_heap_bytes
 import gc
@@ -183,11 +175,11 @@ after = wasm_heap_bytes()
     assert got == md5
 
 
-def test_object_keeps_the_files_mime_type(page, harness, tmp_path):
+def test_object_keeps_the_files_mime_type(upload_run, harness, tmp_path):
     path, _ = make_file(tmp_path, 2 * MB, name="picture.png")
     name = harness.add_file(path)
     key = new_key("mime")
-    out = page(
+    out = upload_run(
         """
 file = js.testFiles.get(name)
 await cos.slice_upload_file(**BR, Key=key, Body=file)

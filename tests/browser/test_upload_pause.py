@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.upload_page import MB, PRELUDE, make_file, new_key
+from tests.browser.upload_page import MB, make_file, new_key
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def page(harness, cos_vars):
-    def run(code: str, timeout: float = 90, **kw):
-        return harness.run(PRELUDE + code, timeout=timeout, **cos_vars, **kw)
-
-    return run
-
-
-def test_pause_aborts_in_flight_parts_then_restart_finishes(page, harness, tmp_path):
+def test_pause_aborts_in_flight_parts_then_restart_finishes(upload_run, harness, tmp_path):
     path, md5 = make_file(tmp_path, 8 * MB)
     name = harness.add_file(path)
     key = new_key("pause")
-    out = page(
+    out = upload_run(
         """
 wire.delay = 0.3
 states = []
@@ -52,11 +44,11 @@ data = await call
     assert inits == 1 and seen == "success"
 
 
-def test_cancel_removes_the_upload_from_the_server(page, harness, tmp_path):
+def test_cancel_removes_the_upload_from_the_server(upload_run, harness, tmp_path):
     path, _ = make_file(tmp_path, 6 * MB)
     name = harness.add_file(path)
     key = new_key("cancel")
-    out = page(
+    out = upload_run(
         """
 wire.delay = 0.3
 call = cos.slice_upload_file(**BR, Key=key, Body=js.testFiles.get(name))
@@ -78,11 +70,11 @@ task = cos.get_task(call.taskId)
     assert out == [1, [], "Canceled", "canceled", 0, True, 1]
 
 
-def test_pause_and_cancel_of_waiting_tasks(page, harness, tmp_path):
+def test_pause_and_cancel_of_waiting_tasks(upload_run, harness, tmp_path):
     files = [make_file(tmp_path, 2 * MB) for _ in range(3)]
     names = [harness.add_file(p) for p, _ in files]
     keys = [new_key("wait") for _ in files]
-    out = page(
+    out = upload_run(
         """
 wire.delay = 0.1
 calls = [cos.slice_upload_file(**BR, Key=k, Body=js.testFiles.get(n)) for k, n in zip(keys, names)]

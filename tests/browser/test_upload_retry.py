@@ -5,24 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.upload_page import MB, PRELUDE, make_file, new_key
+from tests.browser.upload_page import MB, make_file, new_key
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def page(harness, cos_vars):
-    def run(code: str, timeout: float = 90, **kw):
-        return harness.run(PRELUDE + code, timeout=timeout, **cos_vars, **kw)
-
-    return run
-
-
-def test_injected_part_failures_are_retried(page, harness, tmp_path):
+def test_injected_part_failures_are_retried(upload_run, harness, tmp_path):
     path, md5 = make_file(tmp_path, 4 * MB)
     name = harness.add_file(path)
     key = new_key("retry")
-    out = page(
+    out = upload_run(
         """
 slept = []
 async def quick_sleep(s):
@@ -42,11 +34,11 @@ data = await cos.slice_upload_file(**BR, Key=key, Body=js.testFiles.get(name))
     assert out == [md5, 4 + 3, [1, 2, 3, 4], 3, True]
 
 
-def test_retries_run_out_and_restart_resumes(page, harness, tmp_path):
+def test_retries_run_out_and_restart_resumes(upload_run, harness, tmp_path):
     path, md5 = make_file(tmp_path, 4 * MB)
     name = harness.add_file(path)
     key = new_key("exhaust")
-    out = page(
+    out = upload_run(
         """
 async def quick_sleep(s):
     await asyncio.sleep(0)
@@ -77,10 +69,10 @@ data = await cos.restart_task(call.taskId)
     assert tries == 3 and resent == [2] and got == md5 and same
 
 
-def test_client_errors_are_final(page, harness, tmp_path):
+def test_client_errors_are_final(upload_run, harness, tmp_path):
     path, _ = make_file(tmp_path, 2 * MB)
     name = harness.add_file(path)
-    out = page(
+    out = upload_run(
         """
 wire.fail = lambda r: Response(403, {}, "<Error><Code>AccessDenied</Code><Message>no</Message></Error>")
 try:
