@@ -368,6 +368,7 @@ def run_profiles(bench) -> dict:
     }
     for who, fn in gets.items():
         res, chrome = chrome_profile(page, fn)
+        s.collect_garbage()
         out["get_blob"][who] = {"ms": round(res["ms"], 1), "chrome": chrome}
     bench.delete(get_key)
 

@@ -122,6 +122,16 @@ class Session:
         self.harness.add_file(path, name)
         return name
 
+    def collect_garbage(self) -> None:
+        """Drop what the page no longer references (Python proxies, then V8's heap), so the
+        browser's blob store lets go of big downloaded Blobs between repetitions."""
+        self.harness.run("import gc; gc.collect()")
+        cdp = self.harness.page.context.new_cdp_session(self.harness.page)
+        try:
+            cdp.send("HeapProfiler.collectGarbage")
+        finally:
+            cdp.detach()
+
     # ---------------------------------------------------------------- running code
 
     def js(self, expression: str, arg: Any = None) -> Any:
