@@ -35,8 +35,8 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-OWNER = "qcs::cam::uin/1250000000:uin/1250000000"
-OTHER = "qcs::cam::uin/100000000001:uin/100000000001"
+OWNER = "$ref:get0.Owner.ID"  # the server's account, as getBucketAcl names it
+OTHER = "qcs::cam::uin/200000000002:uin/200000000002"
 MB = 1024 * 1024
 FUTURE = formatdate(time.time() + 86400 * 365, usegmt=True)
 PAST = formatdate(time.time() - 86400 * 365, usegmt=True)
@@ -235,7 +235,7 @@ def _restore_open_cors(server, bucket: str) -> None:
 
     rule = "".join(f"<{k}>{v}</{k}>" for k in ("AllowedOrigin", "AllowedMethod", "AllowedHeader", "ExposeHeader")
                    for v in OPEN_RULE[k])  # fmt: skip
-    xml = f"<CORSConfiguration><CORSRule>{rule}<MaxAgeSeconds>600</MaxAgeSeconds></CORSRule></CORSConfiguration>"
+    xml = f"<CORSConfiguration><CORSRule><ID>{OPEN_RULE['ID']}</ID>{rule}<MaxAgeSeconds>600</MaxAgeSeconds></CORSRule></CORSConfiguration>"
     status, body = _signed(server, "PUT", bucket, query={"cors": ""}, body=xml.encode(),
                            headers={"Content-Type": "application/xml"})  # fmt: skip
     assert status == 200, body
@@ -275,3 +275,80 @@ def test_get_bucket(parity):
     assert [c["Prefix"] for c in js["delim"]["CommonPrefixes"]] == ["{P}/d/", "{P}/腾讯/"]
     assert js["page1"]["IsTruncated"] == "true" and len(js["page2"]["Contents"]) == 2
     assert js["url"]["Contents"][1]["Key"] == "{P}/b%20c.txt"
+
+
+def test_delete_and_put_bucket(parity, sdk_server):
+    bucket = {"bucket": "del-1250000000"}
+
+    def recreate():  # the JS run deleted and re-created it; a page cannot give it CORS back
+        _restore_open_cors(sdk_server, "del-1250000000")
+
+    try:
+        parity([
+            ("put", "putObject", {"Key": "{P}/keep", "Body": "x"}, bucket),
+            ("not_empty", "deleteBucket", {}, bucket),
+            ("del_bad", "deleteBucket", {}, {**bucket, "sdk": "bad"}),
+            ("rm", "deleteObject", {"Key": "{P}/keep"}, bucket),
+            ("del", "deleteBucket", {}, bucket),
+            ("create", "putBucket", {}, bucket),
+            ("again", "putBucket", {}, bucket),  # exists now, and has no CORS rule: hidden from the page
+            ("create_bad", "putBucket", {}, {"bucket": "other-1250000000", "sdk": "bad"}),
+        ], errors={"not_empty": "BucketNotEmpty", "del_bad": "SignatureDoesNotMatch", "again": "NetworkError",
+                   "create_bad": "SignatureDoesNotMatch"}, between=recreate)  # fmt: skip
+    finally:
+        recreate()
+
+
+def test_bucket_acl(parity):
+    bucket = {"bucket": "acl-1250000000"}
+    policy = {"Owner": {"ID": OWNER},
+              "Grants": [{"Grantee": {"ID": OTHER}, "Permission": "READ"},
+                         {"Grantee": {"ID": OWNER}, "Permission": "FULL_CONTROL"}]}  # fmt: skip
+    js, _ = parity([
+        ("get0", "getBucketAcl", {}, bucket),
+        ("canned", "putBucketAcl", {"ACL": "public-read"}, bucket),
+        ("get1", "getBucketAcl", {}, bucket),
+        ("grants", "putBucketAcl", {"GrantRead": f'id="{OTHER}"', "GrantWrite": f'id="{OTHER}",id="{OTHER}"',
+                                    "GrantFullControl": 'id="qcs::cam::uin/1250000000:uin/1250000000"'}, bucket),
+        ("get2", "getBucketAcl", {}, bucket),
+        ("body", "putBucketAcl", {"AccessControlPolicy": policy}, bucket),
+        ("get3", "getBucketAcl", {}, bucket),
+        ("put_bad", "putBucketAcl", {"ACL": "private"}, {**bucket, "sdk": "bad"}),
+        ("get_bad", "getBucketAcl", {}, {**bucket, "sdk": "bad"}),
+        ("restore", "putBucketAcl", {"ACL": "private"}, bucket),
+        ("get4", "getBucketAcl", {}, bucket),
+    ], errors={"put_bad": "SignatureDoesNotMatch", "get_bad": "SignatureDoesNotMatch"})  # fmt: skip
+    assert (js["get1"]["ACL"], js["get3"]["GrantRead"], js["get4"]["ACL"]) == ("public-read", f'id="{OTHER}"', "private")
+
+
+def test_bucket_cors(parity, sdk_server):
+    bucket = {"bucket": "cors-1250000000"}
+    rules = [
+        {"ID": "page", "AllowedOrigins": ["*"], "AllowedMethods": ["GET", "PUT", "POST", "DELETE", "HEAD"],
+         "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag", "x-cos-request-id", "Content-Length"], "MaxAgeSeconds": "60"},
+        {"AllowedOrigin": "http://*.example.com", "AllowedMethod": "GET", "AllowedHeader": "x-a",
+         "ExposeHeader": "x-cos-meta-a"},
+    ]  # fmt: skip
+
+    def restore():  # deleteBucketCors leaves nothing a page may use to put rules back
+        _restore_open_cors(sdk_server, "cors-1250000000")
+
+    try:
+        js, _ = parity([
+            ("get0", "getBucketCors", {}, bucket),
+            ("put", "putBucketCors", {"CORSRules": rules}, bucket),
+            ("get1", "getBucketCors", {}, bucket),
+            ("put_one", "putBucketCors", {"CORSConfiguration": {"CORSRules": rules[0]}}, bucket),
+            ("get2", "getBucketCors", {}, bucket),
+            ("put_bad_method", "putBucketCors", {"CORSRules": [{"AllowedOrigin": "*", "AllowedMethod": "FETCH"}]}, bucket),
+            ("put_bad", "putBucketCors", {"CORSRules": rules}, {**bucket, "sdk": "bad"}),
+            ("get_bad", "getBucketCors", {}, {**bucket, "sdk": "bad"}),
+            ("del_bad", "deleteBucketCors", {}, {**bucket, "sdk": "bad"}),
+            ("del", "deleteBucketCors", {}, bucket),
+            ("gone", "getBucketCors", {}, bucket),  # no rule left: the browser hides the 404 from both
+        ], errors={"put_bad_method": "InvalidArgument", "put_bad": "SignatureDoesNotMatch",
+                   "get_bad": "SignatureDoesNotMatch", "del_bad": "SignatureDoesNotMatch", "gone": "NetworkError"},
+           between=restore)  # fmt: skip
+    finally:
+        restore()
+    assert len(js["get1"]["CORSRules"]) == 2 and js["get1"]["CORSRules"][1]["AllowedOrigins"] == ["http://*.example.com"]
