@@ -338,8 +338,9 @@ def write_report(figures: list[Figure], meta: dict[str, Any], md_path: Path, jso
         "",
         "One Chromium session (one page, Pyodide + the freshly built wheel) against one local COS server "
         "(`python -m cos_web.server`, default durable mode, data in a temp dir), all over loopback. "
-        f"Every value is the median of {meta['config']['reps']} repetitions (256 MB transfers) or "
-        f"{meta['config']['small_reps']} (small operations, curl, import; the heap row is one 1 GB upload), "
+        f"Every value is the median of {meta['config']['reps']} repetitions ({meta['config']['big'] // MB} MB transfers) or "
+        f"{meta['config']['small_reps']} (small operations, curl, import; the heap row is one "
+        f"{meta['config']['huge'] // MB} MB upload), "
         "the contenders interleaved (order rotated each repetition), all samples in results.json; "
         "the ratio compares two values of the same run. "
         "Higher is better for MB/s and ops/s, lower for MB, ms and KB.",
@@ -381,6 +382,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.render:
         data = json.loads(Path(args.json).read_text())
         write_report([Figure(**f) for f in data["figures"]], data["meta"], Path(args.out), Path(args.json), data.get("profile"))
+        if data.get("profile"):
+            from .profile import write_profile_md
+
+            write_profile_md(data["profile"], BENCH / "profile.md", data["meta"]["config"])
         print(f"wrote {args.out} from {args.json}")
         return 0
 
