@@ -62,7 +62,7 @@ class Session:
         from playwright.sync_api import sync_playwright
 
         t0 = time.monotonic()
-        self.wheel = build_wheel()
+        self.wheel = build_wheel(ROOT / "build" / "bench-wheel")  # not build/wheel: a test session may be serving that
         self.static = start_static_server(ROOT)
         self.data_dir = Path(tempfile.mkdtemp(prefix="cos-web-bench-data-"))
         self.cos = CosServer(data_dir=self.data_dir).start()
