@@ -190,8 +190,8 @@ def _normalise(out: dict, prefix: str) -> dict:
 
 def _compare(js_out: dict, py_out: dict, lists: dict[str, tuple[str, ...]] | None = None) -> None:
     problems = []
-    for name in js_out:
-        want, got = js_out[name], py_out.get(name)
+    for name, want in js_out.items():
+        got = py_out.get(name)
         if isinstance(want, dict) and isinstance(got, dict) and "err" in want and "err" in got:
             for field_name in _deliberate_error(want["err"], got["err"]):
                 want["err"][field_name] = got["err"][field_name]
@@ -584,3 +584,29 @@ def test_get_auth_and_object_url(parity, harness, sdk_vars):
     status = harness.js("(urls) => Promise.all(urls.map((u) => fetch(u).then((r) => r.status)))",
                         [py["url"]["callback"]["Url"], js["url_plain"]["sync"]])  # fmt: skip
     assert status == [200, 403]  # the private object: signed, then not
+
+
+def test_edge_cases(parity):
+    long_key = "{P}/" + "k" * 900
+    js, _ = parity([
+        ("folder", "putObject", {"Key": "{P}/folder/", "Body": ""}),
+        ("empty", "putObject", {"Key": "{P}/empty.txt", "Body": ""}),
+        ("blob", "putObject", {"Key": "{P}/typed", "Body": {"$blob": "png?", "type": "image/png"}}),
+        ("head_blob", "headObject", {"Key": "{P}/typed"}),
+        ("bad_md5", "putObject", {"Key": "{P}/md5", "Body": "x", "ContentMD5": "AAAAAAAAAAAAAAAAAAAAAA=="}),
+        ("too_long", "putObject", {"Key": long_key, "Body": "x"}),
+        ("head_if_match", "headObject", {"Key": "{P}/empty.txt", "IfMatch": '"nope"'}),
+        ("get_if_none_match", "getObject", {"Key": "{P}/typed", "IfNoneMatch": "$ref:blob.ETag"}),
+        ("get_empty", "getObject", {"Key": "{P}/empty.txt"}),
+        ("list0", "getBucket", {"Prefix": "{P}/", "MaxKeys": 0}),
+        ("multi_error", "deleteMultipleObject", {"Objects": [{"Key": "{P}/empty.txt"}, {"Key": long_key}]}),
+        ("parts_url", "multipartInit", {"Key": "{P}/a b.bin"}),
+        ("list_url", "multipartListPart", {"Key": "{P}/a b.bin", "UploadId": "$ref:parts_url.UploadId",
+                                           "EncodingType": "url"}),
+        ("uploads_marker", "multipartList", {"Prefix": "{P}/", "KeyMarker": "{P}/a", "EncodingType": "url"}),
+        ("abort", "multipartAbort", {"Key": "{P}/a b.bin", "UploadId": "$ref:parts_url.UploadId"}),
+    ], errors={"bad_md5": "BadDigest", "too_long": "KeyTooLong", "head_if_match": "PreconditionFailed",
+               "get_if_none_match": "NotModified"},
+       lists={"list0": ("Contents", "CommonPrefixes"), "uploads_marker": ("CommonPrefixes",)})  # fmt: skip
+    assert js["head_blob"]["headers"]["content-type"] == "image/png"  # a Blob's type, when no ContentType
+    assert [e["Code"] for e in js["multi_error"]["Error"]] == ["KeyTooLong"] and len(js["multi_error"]["Deleted"]) == 1
