@@ -247,7 +247,10 @@ def _signed(server, method: str, bucket: str, key: str = "", query: dict | None 
 
 
 def _restore_open_cors(server, bucket: str) -> None:
+    """The bucket as ``--bucket`` made it: there, with CORS open to every origin."""
     from cos_web.server.cors import OPEN_RULE
+
+    assert _signed(server, "PUT", bucket)[0] in (200, 409)  # (re-)created if a run failed half-way
 
     rule = "".join(f"<{k}>{v}</{k}>" for k in ("AllowedOrigin", "AllowedMethod", "AllowedHeader", "ExposeHeader")
                    for v in OPEN_RULE[k])  # fmt: skip
