@@ -9,15 +9,19 @@ names a request lists, whichever SDK made it.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from collections.abc import Iterable, Mapping
-from urllib.parse import quote
+
+try:  # the one hash module signing needs: cheaper to import than hashlib (+ hmac)
+    from _sha1 import sha1 as _sha1
+except ImportError:  # pragma: no cover - a CPython without the builtin module
+    from hashlib import sha1 as _sha1
 
 __all__ = [
     "SIGNED_HEADERS",
     "camsafe_encode",
+    "percent_encode",
+    "percent_decode",
     "js_str",
     "sign_header_subset",
     "build_authorization",
@@ -49,9 +53,49 @@ SIGNED_HEADERS = frozenset(
 )
 
 
+# RFC 3986 unreserved characters: never percent-encoded.
+_UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
+_ENCODE_TABLES: dict[str, dict[int, str]] = {}
+
+
+def percent_encode(value: str, safe: str = "") -> str:
+    """``urllib.parse.quote(value, safe)`` for a str, byte for byte, without importing urllib.
+
+    UTF-8, upper-case hex; the unreserved characters and ``safe`` (ASCII) stay
+    literal. A lone surrogate raises UnicodeEncodeError, as quote does (and
+    JavaScript's encodeURIComponent throws URIError).
+    """
+    if not isinstance(value, str):
+        from urllib.parse import quote  # bytes and anything odd: the reference implementation
+
+        return quote(value, safe=safe)
+    table = _ENCODE_TABLES.get(safe)
+    if table is None:
+        keep = set(_UNRESERVED) | set(safe)
+        table = _ENCODE_TABLES[safe] = {i: f"%{i:02X}" for i in range(256) if chr(i) not in keep}
+    if not value.isascii():
+        value = value.encode("utf-8").decode("latin-1")  # one char per UTF-8 byte
+    return value.translate(table)
+
+
+_PERCENT_RUN = None
+
+
+def percent_decode(value: str) -> str:
+    """``urllib.parse.unquote(value)``: %XX runs decoded as UTF-8 (errors replaced), the rest kept."""
+    if "%" not in value:
+        return value
+    global _PERCENT_RUN
+    if _PERCENT_RUN is None:
+        import re
+
+        _PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+    return _PERCENT_RUN.sub(lambda m: bytes.fromhex(m.group().replace("%", "")).decode("utf-8", "replace"), value)
+
+
 def camsafe_encode(value: str) -> str:
     """``encodeURIComponent`` plus ``!'()*``: only ``A-Za-z0-9-_.~`` stay literal."""
-    return quote(value, safe="-_.~")
+    return percent_encode(value)
 
 
 def js_str(value: object) -> str:
@@ -98,12 +142,33 @@ def format_string(method: str, pathname: str, params: str, headers: str) -> str:
     return "\n".join([method.lower(), pathname, params, headers, ""])
 
 
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+
+
+def hmac_sha1_hex(key: bytes, message: bytes) -> str:
+    """``hmac.new(key, message, hashlib.sha1).hexdigest()`` (RFC 2104), without the hmac module."""
+    if len(key) > 64:
+        key = _sha1(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = _sha1(key.translate(_IPAD) + message).digest()
+    return _sha1(key.translate(_OPAD) + inner).hexdigest()
+
+
+_SIGN_KEY_CACHE: dict[tuple[str, str], str] = {}
+
+
 def signature(secret_key: str, key_time: str, sign_time: str, http_string: str) -> str:
     """q-signature for an HttpString: HMAC-SHA1 keyed by the hex SignKey."""
-    sign_key = hmac.new(secret_key.encode(), key_time.encode(), hashlib.sha1).hexdigest()
-    digest = hashlib.sha1(http_string.encode()).hexdigest()
-    string_to_sign = "\n".join(["sha1", sign_time, digest, ""])
-    return hmac.new(sign_key.encode(), string_to_sign.encode(), hashlib.sha1).hexdigest()
+    cache_key = (secret_key, key_time)
+    sign_key = _SIGN_KEY_CACHE.get(cache_key)
+    if sign_key is None:
+        if len(_SIGN_KEY_CACHE) > 64:
+            _SIGN_KEY_CACHE.clear()
+        sign_key = _SIGN_KEY_CACHE[cache_key] = hmac_sha1_hex(secret_key.encode(), key_time.encode())
+    digest = _sha1(http_string.encode()).hexdigest()
+    string_to_sign = "sha1\n" + sign_time + "\n" + digest + "\n"
+    return hmac_sha1_hex(sign_key.encode(), string_to_sign.encode())
 
 
 def build_authorization(

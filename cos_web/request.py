@@ -150,8 +150,8 @@ def prepare(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> Prepa
             for o in params.get("Objects") or []
         ]
     elif op.name == "putObjectCopy":
+        from .auth import percent_decode as unquote
         from .params import COPY_SOURCE
-        from urllib.parse import unquote
 
         m = COPY_SOURCE.match(params.get("CopySource") or "")
         if m:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from urllib.parse import quote
 
-from .auth import camsafe_encode, js_str
+from .auth import camsafe_encode, js_str, percent_encode
 
 __all__ = [
     "encode_uri_component",
@@ -23,11 +22,12 @@ _HAS_SCHEME = re.compile(r"^[a-zA-Z]+://")
 _DOUBLE_BRACE = re.compile(r"\{\{.*?\}\}")
 _SINGLE_BRACE = re.compile(r"\{.*?\}")
 _HOST = re.compile(r"^https?://([^/]+)(/.*)?$")
+_SCHEME = re.compile(r"^https?://")
 
 
 def encode_uri_component(value: str) -> str:
     """JavaScript's ``encodeURIComponent`` (leaves ``A-Za-z0-9-_.!~*'()``)."""
-    return quote(value, safe="-_.!~*'()")
+    return percent_encode(value, "!*'()")
 
 
 def encode_key(key: str) -> str:
@@ -35,8 +35,19 @@ def encode_key(key: str) -> str:
     return camsafe_encode(key).replace("%2F", "/")
 
 
+_PROTOCOL: list[str] = []  # the page's default, once known (a page's location.protocol does not change)
+
+
 def default_protocol() -> str:
     """``http:`` when the page (or worker) was served over http, else ``https:``."""
+    if _PROTOCOL:
+        return _PROTOCOL[0]
+    protocol = _page_protocol()
+    _PROTOCOL.append(protocol)
+    return protocol
+
+
+def _page_protocol() -> str:
     try:
         import js  # type: ignore[import-not-found]
 
@@ -48,27 +59,24 @@ def default_protocol() -> str:
     return "https:"
 
 
+_IREPLACE: dict[str, re.Pattern[str]] = {}
+
+
 def _ireplace(pattern: str, repl: str, text: str) -> str:
-    return re.sub(re.escape(pattern), lambda _m: repl, text, flags=re.IGNORECASE)
+    """Replace every ``pattern`` (case-insensitive) by ``repl`` taken literally."""
+    rx = _IREPLACE.get(pattern)
+    if rx is None:
+        rx = _IREPLACE[pattern] = re.compile(re.escape(pattern), re.IGNORECASE)
+    return rx.sub(lambda _m: repl, text)
 
 
-def get_url(
-    *,
-    bucket: str = "",
-    region: str = "",
-    key: str | None = None,
-    domain: str | None = None,
-    protocol: str | None = None,
-    is_location: bool = False,
-) -> str:
-    """The request URL (``https://{Bucket}.cos.{Region}.myqcloud.com/{key}``) as getUrl makes it."""
+_PREFIXES: dict[tuple[str, str, str, str], str] = {}  # (bucket, region, Domain, protocol) -> "scheme://host/"
+
+
+def _prefix(bucket: str, region: str, domain: str, protocol: str) -> str:
+    """``scheme://host/`` for a bucket: the Domain template filled in, as getUrl does."""
     short = bucket[: bucket.rfind("-")] if "-" in bucket else ""
     app_id = bucket[bucket.rfind("-") + 1 :]
-    if callable(domain):
-        domain = domain({"Bucket": bucket, "Region": region})
-    if protocol in ("http", "https"):
-        protocol += ":"
-    protocol = protocol or default_protocol()
     if not domain:
         domain = "{Region}.myqcloud.com" if region in _LEGACY_REGIONS else "cos.{Region}.myqcloud.com"
         domain = "{Bucket}." + domain
@@ -86,11 +94,36 @@ def get_url(
         domain = protocol + "//" + domain
     if domain.endswith("/"):
         domain = domain[:-1]
-    url = domain + "/"
+    return domain + "/"
+
+
+def get_url(
+    *,
+    bucket: str = "",
+    region: str = "",
+    key: str | None = None,
+    domain: str | None = None,
+    protocol: str | None = None,
+    is_location: bool = False,
+) -> str:
+    """The request URL (``https://{Bucket}.cos.{Region}.myqcloud.com/{key}``) as getUrl makes it."""
+    if callable(domain):
+        domain = domain({"Bucket": bucket, "Region": region})
+    if protocol in ("http", "https"):
+        protocol += ":"
+    protocol = protocol or default_protocol()
+    cache_key = (bucket, region, domain or "", protocol)
+    url = _PREFIXES.get(cache_key)  # type: ignore[arg-type]
+    if url is None:
+        url = _prefix(bucket, region, domain or "", protocol)
+        if isinstance(domain, str) or domain is None:
+            if len(_PREFIXES) >= 256:
+                _PREFIXES.clear()
+            _PREFIXES[cache_key] = url  # type: ignore[index]
     if key:
         url += encode_key(key)
     if is_location:
-        url = re.sub(r"^https?://", "", url)
+        url = _SCHEME.sub("", url)
     return url
 
 
