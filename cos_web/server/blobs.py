@@ -1,7 +1,7 @@
 """Object bytes on disk: a `BlobWriter` streams to ``tmp/``, hashing as it goes
-(MD5, and CRC-64 on a helper thread), starts writeback early, and on `finish`
-fsyncs and renames the file into ``blobs/`` under a random name. Nothing here
-knows keys, buckets or HTTP.
+(MD5 and CRC-64, on the calling worker thread), starts writeback early, and on
+`finish` fsyncs and renames the file into ``blobs/`` under a random name. Nothing
+here knows keys, buckets or HTTP.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from . import crc64
 if TYPE_CHECKING:
     from .storage import Storage
 
-# Without crcmod's C extension, CRC-64 is only computed for bodies up to this size.
+# Without a fast CRC-64 (liblzma or crcmod's C extension), CRC-64 is only computed for bodies up to this size.
 SLOW_CRC_LIMIT = 8 << 20
 # Start writeback (fdatasync) every this many bytes so the final fsync is short.
 FLUSH_EVERY = 16 << 20
@@ -55,21 +55,22 @@ class BlobWriter:
             self._flush_job = None
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        """Append a chunk: CRC-64 on a helper thread while this one writes and MD5s (both drop the GIL)."""
+        """Append a chunk: write, MD5 and CRC-64 in this (worker) thread.
+
+        All three drop the GIL for large chunks when CRC-64 comes from liblzma
+        (`crc64.RELEASES_GIL`), so the event loop keeps receiving meanwhile. (A
+        helper thread for the CRC bought nothing: crcmod holds the GIL anyway, and
+        waiting on another job of the same pool could deadlock it under load.)
+        """
         assert self._file is not None
-        crc_job = None
         if self._crc is not None:
             if not crc64.FAST and self.size + len(data) > SLOW_CRC_LIMIT:
                 self._crc = None
-            elif len(data) >= 256 << 10:
-                crc_job = self._storage.pool.submit(self._crc.update, data)
             else:
                 self._crc.update(data)
         self._file.write(data)
         self._md5.update(data)
         self.size += len(data)
-        if crc_job is not None:
-            crc_job.result()
         if self._storage.durable and self.size - self._flushed >= FLUSH_EVERY and (
             self._flush_job is None or self._flush_job.done()
         ):
