@@ -7,18 +7,28 @@ dropped client leaves no partial object and the previous version intact.
 Blob file names are random, never derived from keys, so no key can name a
 path outside the data directory.
 
+An object's ``blob`` is either one blob file (PUT, copy, single-part upload) or
+a *manifest* (``m:<random>``): the ordered part blobs of a completed multipart
+upload, listed in ``segments``. Completing an upload is therefore one metadata
+transaction (the parts' files become the object's, no byte is copied), and a
+`SegmentReader` streams such an object across its parts. Blobs of an object that
+is overwritten or deleted are unlinked after the commit; for a manifest that a
+reader has open, only once the last reader closes (single blobs need no such
+care: the reader holds the file open). A crash between commit and unlink leaves
+unreferenced files, which the start-up sweep deletes.
+
 Methods are synchronous and thread-safe (one lock around the connection);
 callers run the slow ones (complete, copy) in a worker thread.
 """
 
 from __future__ import annotations
 
+import bisect
 import fcntl
 import hashlib
 import json
 import os
 import secrets
-import shutil
 import sqlite3
 import threading
 import time
@@ -57,10 +67,23 @@ CREATE TABLE IF NOT EXISTS parts (
     etag TEXT NOT NULL, crc64 TEXT, mtime REAL NOT NULL, blob TEXT NOT NULL,
     PRIMARY KEY (upload_id, part_number)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS segments (
+    manifest TEXT NOT NULL, seq INTEGER NOT NULL, blob TEXT NOT NULL, size INTEGER NOT NULL,
+    PRIMARY KEY (manifest, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS credentials (
     secret_id TEXT PRIMARY KEY, secret_key TEXT NOT NULL, token TEXT NOT NULL, expires REAL NOT NULL
 );
 """
+
+
+MANIFEST = "m:"  # prefix of an object's blob reference that names a list of part blobs
+# Freeing more blob files than this is left to a worker thread (the caller may be the event loop).
+UNLINK_INLINE = 64
+
+
+def is_manifest(ref: str) -> bool:
+    return ref.startswith(MANIFEST)
 
 
 class DataDirBusy(RuntimeError):
@@ -170,6 +193,8 @@ class Storage:
             self._lock_file.close()
             raise DataDirBusy(f"data dir {self.data_dir} is in use by another cos_web.server") from None
         self._lock = threading.RLock()
+        self._readers: dict[str, int] = {}  # manifest -> open SegmentReaders
+        self._doomed: dict[str, list[str]] = {}  # manifest -> blobs to unlink when its last reader closes
         self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cos-blob")
         self._db = sqlite3.connect(
             os.path.join(self.data_dir, "meta.sqlite3"), check_same_thread=False, isolation_level=None
@@ -194,7 +219,10 @@ class Storage:
                 os.unlink(os.path.join(self.tmp_dir, name))
             except OSError:
                 pass
-        used = {r[0] for r in self._db.execute("SELECT blob FROM objects UNION SELECT blob FROM parts")}
+        with self._tx():  # manifests whose object row is gone (none, unless written by hand)
+            self._db.execute("DELETE FROM segments WHERE manifest NOT IN (SELECT blob FROM objects)")
+        used = {r[0] for r in self._db.execute(
+            "SELECT blob FROM objects UNION SELECT blob FROM parts UNION SELECT blob FROM segments")}
         for sub in os.listdir(self.blob_dir):
             folder = os.path.join(self.blob_dir, sub)
             for name in os.listdir(folder):
@@ -222,6 +250,40 @@ class Storage:
                 os.unlink(self.blob_path(name))
             except FileNotFoundError:
                 pass
+
+    def _detach(self, ref: str) -> list[str]:
+        """In a transaction: the blob files behind an object reference, forgetting a manifest's segments."""
+        if not is_manifest(ref):
+            return [ref]
+        names = [r[0] for r in self._db.execute("SELECT blob FROM segments WHERE manifest=?", (ref,))]
+        self._db.execute("DELETE FROM segments WHERE manifest=?", (ref,))
+        return names
+
+    def _free(self, ref: str | None, names: list[str]) -> None:
+        """After a commit: unlink ``names`` (the blobs of ``ref``), or once ``ref``'s last reader closes."""
+        if not names:
+            return
+        with self._lock:
+            if ref is not None and ref in self._readers:
+                self._doomed.setdefault(ref, []).extend(names)
+                return
+        if len(names) > UNLINK_INLINE:
+            try:
+                self.pool.submit(self._unlink_blobs, names)
+                return
+            except RuntimeError:  # pool shut down (closing)
+                pass
+        self._unlink_blobs(names)
+
+    def _release(self, ref: str) -> None:
+        with self._lock:
+            left = self._readers.get(ref, 0) - 1
+            if left > 0:
+                self._readers[ref] = left
+                return
+            self._readers.pop(ref, None)
+            names = self._doomed.pop(ref, [])
+        self._free(None, names)
 
     def writer(self) -> BlobWriter:
         return BlobWriter(self)
@@ -298,10 +360,19 @@ class Storage:
         return found
 
     def open_object(self, bucket: str, key: str) -> tuple[ObjectRecord, BinaryIO]:
-        """The record and an open file of its bytes, taken together so no writer can swap them."""
+        """The record and an open file of its bytes, taken together so no writer can swap them.
+
+        For a multipart object the "file" is a `SegmentReader`; ``close()`` it (as any file).
+        """
         with self._lock:
             record = self.get_object(bucket, key)
-            return record, open(self.blob_path(record.blob), "rb")
+            if not is_manifest(record.blob):
+                return record, open(self.blob_path(record.blob), "rb")
+            rows = self._db.execute(
+                "SELECT blob, size FROM segments WHERE manifest=? ORDER BY seq", (record.blob,)
+            ).fetchall()
+            self._readers[record.blob] = self._readers.get(record.blob, 0) + 1
+        return record, SegmentReader(self, record.blob, [(r[0], r[1]) for r in rows])  # type: ignore[return-value]
 
     def put_object(self, bucket: str, key: str, blob: Blob, meta: ObjectMeta, etag: str | None = None,
                    crc: str | None = None) -> ObjectRecord:
@@ -315,6 +386,7 @@ class Storage:
                     old = self._db.execute(
                         "SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)
                     ).fetchone()
+                    freed = self._detach(old[0]) if old else []
                     self._db.execute(
                         "INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                         (bucket, key, record.size, record.etag, record.crc64, record.mtime, *_meta_json(meta),
@@ -324,7 +396,7 @@ class Storage:
                 self._unlink_blobs([blob.name])
                 raise
             if old:
-                self._unlink_blobs([old[0]])
+                self._free(old[0], freed)
         return record
 
     def set_object_acl(self, bucket: str, key: str, acl: dict) -> None:
@@ -339,9 +411,10 @@ class Storage:
             with self._tx():
                 row = self._db.execute("SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
                 if row:
+                    freed = self._detach(row[0])
                     self._db.execute("DELETE FROM objects WHERE bucket=? AND key=?", (bucket, key))
             if row:
-                self._unlink_blobs([row[0]])
+                self._free(row[0], freed)
         return bool(row)
 
     def copy_blob(self, source: BinaryIO, first: int, length: int) -> Blob:
@@ -459,77 +532,61 @@ class Storage:
             self._unlink_blobs(blobs)
 
     def complete_upload(self, bucket: str, key: str, upload_id: str, listed: list[tuple[int, str]]) -> ObjectRecord:
-        """Check the listed parts against COS's rules, join them, and commit the object."""
-        upload = self.get_upload(bucket, key, upload_id)
+        """Check the listed parts against COS's rules and commit them as the object, without copying.
+
+        One transaction: the object row points at a new manifest of the listed parts'
+        blobs (or at the one part's blob), the upload and its parts rows go. Part files
+        are already durable (fsynced when uploaded), so the commit is all it takes.
+        """
+        self.get_upload(bucket, key, upload_id)
         if not listed:
             raise CosServerError("MalformedXML")
         numbers = [n for n, _ in listed]
         if any(b <= a for a, b in zip(numbers, numbers[1:])):
             raise CosServerError("InvalidPartOrder")
-        stored, _ = self.list_parts(upload_id, 0, MAX_PARTS)
-        by_number = {p.number: p for p in stored}
-        parts = []
-        for (number, etag), prev in zip(listed, [None] + numbers[:-1]):
-            part = by_number.get(number)
-            if part is None or part.etag.strip('"') != etag.strip().strip('"').lower():
-                raise CosServerError("InvalidPart")
-            if prev is not None and number != prev + 1:
-                raise CosServerError("InvalidPart", "The part numbers are not continuous.")
-            parts.append(part)
-        for part in parts[:-1]:
-            if part.size < MIN_PART:
-                raise CosServerError("EntityTooSmall")
-        blob, crc = self._join(parts)
-        digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in parts)).hexdigest()
-        etag = f'"{digest}-{len(parts)}"'
-        record = ObjectRecord(bucket, key, blob.size, etag, crc, _now(), upload.meta, blob.name)
         with self._lock:
-            try:
-                with self._tx():
-                    self.get_upload(bucket, key, upload_id)  # aborted meanwhile?
-                    old = self._db.execute(
-                        "SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)
-                    ).fetchone()
-                    part_blobs = [r[0] for r in self._db.execute("SELECT blob FROM parts WHERE upload_id=?",
-                                                                 (upload_id,))]
-                    self._db.execute(
-                        "INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (bucket, key, record.size, etag, crc, record.mtime, *_meta_json(upload.meta), blob.name),
-                    )
-                    self._db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
-                    self._db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
-            except BaseException:
-                self._unlink_blobs([blob.name])
-                raise
-            self._unlink_blobs(part_blobs + ([old[0]] if old else []))
-        return record
-
-    def _join(self, parts: list[Part]) -> tuple[Blob, str | None]:
-        tmp = os.path.join(self.tmp_dir, uuid.uuid4().hex)
-        crc: int | None = 0
-        size = 0
-        try:
-            with open(tmp, "wb") as out:
+            with self._tx():
+                upload = self.get_upload(bucket, key, upload_id)  # aborted or completed meanwhile?
+                stored, _ = self.list_parts(upload_id, 0, MAX_PARTS)
+                by_number = {p.number: p for p in stored}
+                parts = []
+                for (number, etag), prev in zip(listed, [None] + numbers[:-1]):
+                    part = by_number.get(number)
+                    if part is None or part.etag.strip('"') != etag.strip().strip('"').lower():
+                        raise CosServerError("InvalidPart")
+                    if prev is not None and number != prev + 1:
+                        raise CosServerError("InvalidPart", "The part numbers are not continuous.")
+                    parts.append(part)
+                for part in parts[:-1]:
+                    if part.size < MIN_PART:
+                        raise CosServerError("EntityTooSmall")
+                crc: int | None = 0
                 for part in parts:
-                    with open(self.blob_path(part.blob), "rb") as src:
-                        shutil.copyfileobj(src, out, 1 << 20)
-                    if crc is not None and part.crc64 is not None:
-                        crc = crc64.combine(crc, int(part.crc64), part.size)
-                    else:
-                        crc = None
-                    size += part.size
-                out.flush()
-                if self.durable:
-                    os.fsync(out.fileno())
-            name = self.new_blob_name()
-            os.replace(tmp, self.blob_path(name))
-            if self.durable:
-                self.fsync_dir(os.path.dirname(self.blob_path(name)))
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return Blob(name, size, "", None), (str(crc) if crc is not None else None)
+                    crc = crc64.combine(crc, int(part.crc64), part.size) if crc is not None and part.crc64 else None
+                digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in parts)).hexdigest()
+                etag = f'"{digest}-{len(parts)}"'
+                crc_text = str(crc) if crc is not None else None
+                if len(parts) == 1:
+                    ref = parts[0].blob
+                else:
+                    ref = MANIFEST + uuid.uuid4().hex
+                    self._db.executemany("INSERT INTO segments VALUES (?,?,?,?)",
+                                         [(ref, i, p.blob, p.size) for i, p in enumerate(parts)])
+                record = ObjectRecord(bucket, key, sum(p.size for p in parts), etag, crc_text, _now(), upload.meta,
+                                      ref)
+                old = self._db.execute("SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
+                freed = self._detach(old[0]) if old else []
+                self._db.execute(
+                    "INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (bucket, key, record.size, etag, crc_text, record.mtime, *_meta_json(upload.meta), ref),
+                )
+                self._db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
+                self._db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
+            used = {p.blob for p in parts}
+            self._free(None, [p.blob for p in stored if p.blob not in used])  # uploaded but not listed
+            if old:
+                self._free(old[0], freed)
+        return record
 
     def list_uploads(self, bucket: str, prefix: str = "", delimiter: str = "", key_marker: str = "",
                      upload_id_marker: str = "", max_uploads: int = 1000
@@ -601,3 +658,78 @@ class _Transaction:
             self._db.execute("COMMIT")
         else:
             self._db.execute("ROLLBACK")
+
+
+class SegmentReader:
+    """A multipart object's bytes as one read-only file: ``seek``, ``read``, ``tell``, ``close``.
+
+    Opens one part file at a time. The storage keeps the parts on disk until this is
+    closed, even if the object is overwritten or deleted meanwhile (no torn reads).
+    """
+
+    def __init__(self, storage: Storage, ref: str, segments: list[tuple[str, int]]) -> None:
+        self._storage = storage
+        self._ref: str | None = ref
+        self._names = [name for name, _ in segments]
+        self._starts: list[int] = []
+        total = 0
+        for _, size in segments:
+            self._starts.append(total)
+            total += size
+        self._sizes = [size for _, size in segments]
+        self.size = total
+        self._pos = 0
+        self._index = -1
+        self._fh: BinaryIO | None = None
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: self.size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def read(self, n: int = -1) -> bytes:
+        """Up to ``n`` bytes (all the rest for -1), never past the end of the current part."""
+        if self._ref is None:
+            raise ValueError("read of a closed SegmentReader")
+        if self._pos >= self.size or n == 0:
+            return b""
+        if n < 0:
+            out = bytearray()
+            while chunk := self.read(1 << 20):
+                out += chunk
+            return bytes(out)
+        i = bisect.bisect_right(self._starts, self._pos) - 1
+        while self._sizes[i] == 0:  # empty parts (only a last part can be, but be safe)
+            i += 1
+        within = self._pos - self._starts[i]
+        if i != self._index:
+            if self._fh is not None:
+                self._fh.close()
+            self._fh = None
+            self._fh = open(self._storage.blob_path(self._names[i]), "rb")
+            self._index = i
+        assert self._fh is not None
+        if self._fh.tell() != within:
+            self._fh.seek(within)
+        data = self._fh.read(min(n, self._sizes[i] - within))
+        if not data:
+            raise OSError(f"part blob {self._names[i]} is shorter than recorded")
+        self._pos += len(data)
+        return data
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        ref, self._ref = self._ref, None
+        if ref is not None:
+            self._storage._release(ref)
+
+    def __enter__(self) -> SegmentReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
