@@ -22,13 +22,25 @@ def test_crc64_matches_crcmod_and_combines():
     assert crc64.combine(reference(a), reference(b""), 0) == reference(a)
 
 
-def test_crc64_pure_python_fallback(monkeypatch):
-    monkeypatch.setattr(crc64, "FAST", False)
+@pytest.mark.parametrize("impl", ["liblzma", "crcmod", "python"])
+def test_crc64_every_implementation(impl):
+    if impl == "liblzma" and crc64.IMPLEMENTATION != "liblzma":
+        pytest.skip("liblzma not loadable here")
     data = os.urandom(3000)
-    c = crc64.Crc64()
+    c = crc64.Crc64(impl)
     c.update(data[:1000])
-    c.update(data[1000:])
+    c.update(bytearray(data[1000:2000]))
+    c.update(memoryview(data)[2000:])
     assert c.value == reference(data)
+
+
+def test_crc64_combine_lengths():
+    import random
+
+    rng = random.Random(7)
+    for _ in range(50):
+        a, b = os.urandom(rng.randint(0, 2000)), os.urandom(rng.randint(0, 70000))
+        assert crc64.combine(reference(a), reference(b), len(b)) == reference(a + b)
 
 
 @pytest.mark.parametrize("header,size,expected", [
