@@ -3,7 +3,7 @@
 The client holds policy (signing, retries, clock skew, result shapes); a
 transport only moves one request and its response:
 
-- :class:`FetchTransport`: the browser's ``fetch`` through ``pyodide.http.pyfetch``;
+- :class:`FetchTransport`: the browser's ``fetch``;
 - :class:`XHRTransport`: ``XMLHttpRequest``, for request-body (upload) progress,
   which ``fetch`` cannot report, and download progress;
 - :class:`BrowserTransport`: fetch, or XHR when the request asks for progress;
@@ -17,6 +17,10 @@ the request: cancelling the task that awaits ``send`` is how a request is
 cancelled (the timeout is such a cancellation, see :func:`send_with_timeout`).
 Request bodies that are JS objects (File, Blob, ArrayBuffer, Uint8Array) are
 handed to the browser as they are, never copied into Python memory.
+
+Both browser transports hand the whole exchange to one small JS function (made
+once): it sends, reads the body and resolves one Promise with the status, the
+raw header text and the body, which Python awaits once per request.
 """
 
 from __future__ import annotations
@@ -166,38 +170,64 @@ def _request_headers(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.headers.items() if k.lower() not in FORBIDDEN_HEADERS}
 
 
-class FetchTransport:
-    """``fetch`` via ``pyodide.http.pyfetch``; cancelling the awaiting task aborts it."""
+# One request as one JS Promise: the browser does the whole exchange (fetch or XHR, body
+# read as text / ArrayBuffer / Blob) and resolves once with {status, statusText, headers
+# (raw "name: value\r\n" text), body} or {status: 0, error}; it never rejects. Python awaits
+# it once: one wake-up of the awaiting task per request, one conversion at the boundary.
+# ``promise.abort()`` aborts the request (a cancelled task calls it).
+_SEND_JS = r"""
+return function send(method, url, headers, body, rtype, up, down, useXhr) {
+  let abort = null;
+  const p = new Promise((resolve) => {
+    const fail = (e) => resolve({ status: 0, error: String(e && e.message || e) });
+    const hs = headers ? headers.split("\n") : [];
+    if (body === undefined) body = null;
+    if (useXhr) {
+      const x = new XMLHttpRequest();
+      try {
+        x.open(method, url, true);
+        x.responseType = rtype === "bytes" ? "arraybuffer" : rtype;
+        for (let i = 0; i + 1 < hs.length; i += 2) x.setRequestHeader(hs[i], hs[i + 1]);
+      } catch (e) { fail(e); return; }
+      x.onload = () => resolve({ status: x.status, statusText: x.statusText,
+                                 headers: x.getAllResponseHeaders(), body: x.response });
+      x.onerror = () => fail("network error");
+      x.onabort = () => fail("aborted");
+      if (up) x.upload.onprogress = (e) => up(e.loaded, e.total);
+      if (down) x.onprogress = (e) => down(e.loaded, e.total);
+      abort = () => { x.onprogress = null; x.upload.onprogress = null; x.abort(); };
+      try { x.send(body); } catch (e) { fail(e); }
+      return;
+    }
+    const c = new AbortController();
+    abort = () => c.abort();
+    const pairs = [];
+    for (let i = 0; i + 1 < hs.length; i += 2) pairs.push([hs[i], hs[i + 1]]);
+    const init = { method, headers: pairs, signal: c.signal };
+    if (body !== null) init.body = body;
+    let r;
+    fetch(url, init)
+      .then((res) => { r = res; return rtype === "text" ? r.text() : rtype === "blob" ? r.blob() : r.arrayBuffer(); })
+      .then((b) => {
+        let h = "";
+        for (const [k, v] of r.headers) h += k + ": " + v + "\r\n";
+        resolve({ status: r.status, statusText: r.statusText, headers: h, body: b });
+      }, fail);
+  });
+  p.abort = () => { if (abort) abort(); };
+  return p;
+};
+"""
+_SEND: Any = None
 
-    async def send(self, request: Request) -> Response:
-        from pyodide.http import pyfetch
 
-        from ._js import to_js_body
+def _js_send() -> Any:
+    global _SEND
+    if _SEND is None:
+        import js  # type: ignore[import-not-found]
 
-        kwargs: dict[str, Any] = {"method": request.method, "headers": _request_headers(request)}
-        if request.body is not None and request.method not in ("GET", "HEAD"):
-            kwargs["body"] = to_js_body(request.body)
-        try:
-            resp = await pyfetch(request.url, **kwargs)
-            rtype = request.response_type
-            if rtype == "text":
-                body: Any = await resp.text()
-            elif rtype == "bytes":
-                body = await resp.bytes()
-            elif rtype == "blob":
-                body = await resp.js_response.blob()
-            else:
-                body = await resp.buffer()
-        except asyncio.CancelledError:
-            raise
-        except OSError as exc:  # pyodide.http.AbortError: fetch rejected (network / CORS)
-            raise TransportError(f"CORS blocked or network error ({exc})", request.url) from None
-        except Exception as exc:  # JsException from reading the body
-            raise TransportError(f"CORS blocked or network error ({exc})", request.url) from None
-        return Response(resp.status, resp.headers, body, resp.status_text)
-
-
-_XHR_TYPES = {"text": "text", "bytes": "arraybuffer", "blob": "blob", "arraybuffer": "arraybuffer"}
+        _SEND = js.Function.new(_SEND_JS)()
+    return _SEND
 
 
 def parse_raw_headers(raw: str | None) -> dict[str, str]:
@@ -211,68 +241,63 @@ def parse_raw_headers(raw: str | None) -> dict[str, str]:
     return headers
 
 
+async def _send_js(request: Request, use_xhr: bool) -> Response:
+    """One request through the JS helper: awaited once, aborted if the awaiting task is cancelled."""
+    headers = _request_headers(request)
+    joined = "\n".join(f"{k}\n{v}" for k, v in headers.items())
+    if joined.count("\n") != 2 * len(headers) - 1 and headers:
+        # a newline inside a name or value: fetch/XHR would refuse the header
+        raise TransportError("CORS blocked or network error (invalid header)", request.url)
+    body = request.body
+    if body is not None and request.method not in ("GET", "HEAD"):
+        from ._js import to_js_body
+
+        body = to_js_body(body)
+    else:
+        body = None
+    rtype = request.response_type
+    up = down = None
+    if use_xhr:
+        from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
+
+        if request.on_upload_progress is not None:
+            up = create_proxy(request.on_upload_progress)
+        if request.on_download_progress is not None:
+            down = create_proxy(request.on_download_progress)
+    promise = _js_send()(request.method, request.url, joined, body, rtype, up, down, use_xhr)
+    try:
+        result = await promise
+    except BaseException:  # cancelled (abort the request) or the interpreter's own failure
+        promise.abort()
+        raise
+    finally:
+        if up is not None:
+            up.destroy()
+        if down is not None:
+            down.destroy()
+    status = result.status
+    if not status:
+        error = result.error
+        raise TransportError(f"CORS blocked or network error ({error})" if error else "CORS blocked or network error",
+                             request.url)  # fmt: skip
+    data = result.body
+    if rtype == "bytes":
+        data = data.to_bytes() if data is not None else b""
+    return Response(status, parse_raw_headers(result.headers), data, result.statusText)
+
+
+class FetchTransport:
+    """``fetch``, the whole exchange one JS Promise; cancelling the awaiting task aborts it."""
+
+    async def send(self, request: Request) -> Response:
+        return await _send_js(request, False)
+
+
 class XHRTransport:
     """``XMLHttpRequest`` with upload/download progress; cancelling the awaiting task aborts it."""
 
     async def send(self, request: Request) -> Response:
-        from js import XMLHttpRequest  # type: ignore[import-not-found]
-        from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
-
-        from ._js import to_js_body
-
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[str] = loop.create_future()
-        xhr = XMLHttpRequest.new()
-        xhr.open(request.method, request.url, True)
-        xhr.responseType = _XHR_TYPES.get(request.response_type, "text")
-        for k, v in _request_headers(request).items():
-            xhr.setRequestHeader(k, v)
-
-        def finish(outcome: str) -> Callable[[Any], None]:
-            def handler(_event: Any) -> None:
-                if not done.done():
-                    done.set_result(outcome)
-
-            return handler
-
-        proxies = [create_proxy(finish("load")), create_proxy(finish("error")), create_proxy(finish("abort"))]
-        xhr.onload, xhr.onerror, xhr.onabort = proxies
-        up, down = request.on_upload_progress, request.on_download_progress
-        if up is not None:
-            p = create_proxy(lambda e: up(int(e.loaded), int(e.total)))
-            proxies.append(p)
-            xhr.upload.onprogress = p
-        if down is not None:
-            p = create_proxy(lambda e: down(int(e.loaded), int(e.total)))
-            proxies.append(p)
-            xhr.onprogress = p
-        try:
-            body = request.body
-            xhr.send(to_js_body(body) if body is not None and request.method not in ("GET", "HEAD") else None)
-            outcome = await done
-        except asyncio.CancelledError:
-            xhr.abort()
-            raise
-        finally:
-            xhr.onload = xhr.onerror = xhr.onabort = None
-            if up is not None:
-                xhr.upload.onprogress = None
-            if down is not None:
-                xhr.onprogress = None
-            for p in proxies:
-                p.destroy()
-        status = int(xhr.status)
-        if outcome != "load" or status == 0:
-            raise TransportError("CORS blocked or network error", request.url)
-        headers = parse_raw_headers(xhr.getAllResponseHeaders())
-        rtype = request.response_type
-        if rtype == "text":
-            data: Any = xhr.responseText
-        elif rtype == "bytes":
-            data = xhr.response.to_bytes() if xhr.response is not None else b""
-        else:
-            data = xhr.response
-        return Response(status, headers, data, xhr.statusText)
+        return await _send_js(request, True)
 
 
 class BrowserTransport:
