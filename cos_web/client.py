@@ -18,12 +18,11 @@ transport aborts the fetch/XHR.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import random
+import sys
 import time
 from collections.abc import Callable, Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from . import _js
@@ -33,7 +32,6 @@ from .operations import OPERATIONS, Op, Reply
 from .params import check, check_bucket_region
 from .progress import ProgressThrottle
 from .request import Prepared, prepare, sign_headers
-from .tasks import UploadMixin  # sliceUploadFile / uploadFile / task methods (cos_web/tasks.py)
 from .transport import Request, Response, Transport, TransportError, default_transport, send_with_timeout
 from .urls import get_url, obj2str, url_host
 from .xml import XmlError, xml2json
@@ -131,6 +129,8 @@ def _http_date_ms(value: Any) -> float | None:
     try:
         if isinstance(value, str) and value.isdigit():
             return float(value) * 1000
+        from email.utils import parsedate_to_datetime  # only on a clock-skew error
+
         return parsedate_to_datetime(value).timestamp() * 1000
     except Exception:
         return None
@@ -194,7 +194,59 @@ class ObjectUrl(str):
         return pending.__await__()
 
 
-class COS(UploadMixin):
+# The upload-task methods of COS (cos_web/tasks.py's UploadMixin): the module (and
+# upload.py) is imported on first use of any of them, not with the client.
+_UPLOAD_ATTRS = (
+    "_tasks", "on", "off", "emit", "slice_upload_file", "upload_file", "_upload_call", "_add_upload",
+    "_make_task", "cancel_task", "pause_task", "restart_task", "get_task_list", "get_task",
+    "is_upload_running", "sliceUploadFile", "uploadFile", "cancelTask", "pauseTask", "restartTask",
+    "getTaskList", "isUploadRunning",
+)  # fmt: skip
+
+
+class _FromTasks:
+    """A placeholder for one UploadMixin attribute: imports cos_web.tasks on first access
+    and puts the real method (or property) on the class in place of every placeholder."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        from .tasks import UploadMixin
+
+        for name in _UPLOAD_ATTRS:
+            if isinstance(COS.__dict__.get(name), _FromTasks):
+                setattr(COS, name, UploadMixin.__dict__[name])
+        return UploadMixin.__dict__[self.name].__get__(obj, owner)
+
+
+# Start a call's task eagerly (Python 3.12+): it runs synchronously up to its first real
+# await (the request is on the wire when the call returns), saving one trip through the
+# event loop per call; it still runs to completion if nobody awaits it.
+_EAGER = sys.version_info >= (3, 12)
+
+
+def _start_task(loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[Any]:
+    if _EAGER:
+        cls: Any = None
+        counted = False
+        if type(loop).__module__ == "pyodide.webloop":
+            cls = getattr(sys.modules["pyodide.webloop"], "PyodideTask", None)
+            counted = hasattr(loop, "_in_progress") and hasattr(loop, "_decrement_in_progress")
+        elif isinstance(loop, asyncio.BaseEventLoop) and loop.get_task_factory() is None:
+            cls = asyncio.Task
+        if cls is not None:
+            task = cls(coro, loop=loop, eager_start=True)
+            if counted:  # what WebLoop.create_task does besides making the task
+                loop._in_progress += 1  # type: ignore[attr-defined]
+                task.add_done_callback(loop._decrement_in_progress)  # type: ignore[attr-defined]
+            return task
+    return loop.create_task(coro)
+
+
+class COS:
     """A COS client, mirroring ``new COS({...})`` of cos-js-sdk-v5."""
 
     def __init__(
@@ -254,7 +306,7 @@ class COS(UploadMixin):
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return coro  # no loop yet: the caller runs it (asyncio.run(...))
-        return loop.create_task(coro)
+        return _start_task(loop, coro)
 
     async def _run(self, op: Op, params: dict[str, Any], callback: Any) -> Any:
         try:
@@ -799,6 +851,8 @@ async def _js_text(body: Any) -> str:
 
 
 def _scope_key(scope: list[dict[str, Any]]) -> str:
+    import hashlib
+
     return hashlib.md5(json.dumps(scope, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
 
 
@@ -815,6 +869,10 @@ def _make_method(op: Op) -> Callable[..., Any]:
     )
     return method
 
+
+for _name in _UPLOAD_ATTRS:
+    setattr(COS, _name, _FromTasks(_name))
+del _name
 
 for _op in OPERATIONS.values():
     _m = _make_method(_op)
