@@ -138,22 +138,6 @@ globalThis.bench = (() => {
     });
   }
 
-  // A whole request as one Promise (XHR): {status, statusText, headers (raw text), body}. The
-  // prototype transport in page_bench.py awaits it once per request.
-  function xhrSend(method, u, headers, body, responseType) {
-    return new Promise((resolve) => {
-      const x = new XMLHttpRequest();
-      x.open(method, u, true);
-      x.responseType = responseType || "text";
-      for (const [k, v] of Object.entries(headers || {})) x.setRequestHeader(k, v);
-      const done = () => resolve({ status: x.status, statusText: x.statusText, headers: x.getAllResponseHeaders(),
-                                   body: x.response });
-      x.onload = done;
-      x.onerror = done;
-      x.send(body === undefined ? null : body);
-    });
-  }
-
   async function sdkHeads(keys) {
     const cos = sdk();
     return pool(keys.length, 1, (i) => call(cos, "headObject", { ...BR(), Key: keys[i] }));
@@ -221,7 +205,7 @@ globalThis.bench = (() => {
 
   return {
     init, sdk, call, sign, url, raw, pool,
-    rawSliceUpload, rawGetBlob, rawSmallOps, presignedHeads, sdkHeads, xhrHead, xhrSend,
+    rawSliceUpload, rawGetBlob, rawSmallOps, presignedHeads, sdkHeads, xhrHead,
     sdkSliceUpload, sdkSmallOps, sdkGetBlob,
     heapBytes, startHeapSampler, stopHeapSampler, MB,
   };

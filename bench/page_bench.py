@@ -64,28 +64,6 @@ async def small_ops(n, inflight, prefix):
     return {"put_ms": put, "head_ms": head}
 
 
-class OnePromiseTransport:
-    """Prototype (not cos_web's): each request is one JS Promise (bench.xhrSend), awaited once."""
-
-    async def send(self, request):
-        from pyodide.ffi import to_js  # type: ignore[import-not-found]
-
-        from cos_web._js import to_js_body
-        from cos_web.transport import FORBIDDEN_HEADERS, Response, TransportError, parse_raw_headers
-
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in FORBIDDEN_HEADERS}
-        body = to_js_body(request.body) if request.body is not None and request.method not in ("GET", "HEAD") else None
-        rtype = {"text": "text", "bytes": "arraybuffer", "blob": "blob", "arraybuffer": "arraybuffer"}[request.response_type]
-        r = await js.bench.xhrSend(request.method, request.url, to_js(headers, dict_converter=js.Object.fromEntries),
-                                   body, rtype)  # fmt: skip
-        if not r.status:
-            raise TransportError("CORS blocked or network error", request.url)
-        data = r.body
-        if request.response_type == "bytes" and data is not None:
-            data = data.to_bytes()
-        return Response(int(r.status), parse_raw_headers(r.headers), data, r.statusText)
-
-
 async def head_variants(keys):
     """Sequential HEADs of ``keys`` through layers of cos_web: where its per-request time goes."""
     from pyodide.ffi import to_js  # type: ignore[import-not-found]
@@ -100,7 +78,7 @@ async def head_variants(keys):
         auth = COS.get_authorization(SecretId=CFG["SECRET_ID"], SecretKey=CFG["SECRET_KEY"], Method="HEAD", Key=key,
                                      Headers={"host": host})  # fmt: skip
         signed.append((f"http://{host}/{key}", auth))
-    cos, cos_xhr, cos_one = client(), client(transport=XHRTransport()), client(transport=OnePromiseTransport())
+    cos, cos_xhr = client(), client(transport=XHRTransport())
 
     async def via_pyfetch(i):
         url, auth = signed[i]
@@ -119,11 +97,9 @@ async def head_variants(keys):
         assert r.status == 200, r.status
 
     variants = {
-        "cos_web head_object (default: fetch via pyfetch)": lambda i: cos.head_object(**br, Key=keys[i]),
+        "cos_web head_object (default transport: fetch)": lambda i: cos.head_object(**br, Key=keys[i]),
         "cos_web head_object with XHRTransport": lambda i: cos_xhr.head_object(**br, Key=keys[i]),
         "cos_web _request('headObject') (no create_task)": lambda i: cos._request("headObject", dict(br, Key=keys[i])),
-        "prototype: cos_web _request() + one-Promise XHR transport": lambda i: cos_one._request("headObject", dict(br, Key=keys[i])),
-        "prototype: cos_web head_object + one-Promise XHR transport": lambda i: cos_one.head_object(**br, Key=keys[i]),
         "pyfetch from Python, pre-signed": via_pyfetch,
         "js.fetch awaited in Python, pre-signed": via_js_fetch,
         "one JS promise (XHR + headers) awaited in Python, pre-signed": via_one_js_promise,
