@@ -19,8 +19,9 @@ Request bodies that are JS objects (File, Blob, ArrayBuffer, Uint8Array) are
 handed to the browser as they are, never copied into Python memory.
 
 Both browser transports hand the whole exchange to one small JS function (made
-once): it sends, reads the body and resolves one Promise with the status, the
-raw header text and the body, which Python awaits once per request.
+once): it sends, reads the body and calls back into Python once with the status,
+the raw header text and the body, waking the awaiting task in that same browser
+event (see :class:`_Reply`).
 """
 
 from __future__ import annotations
@@ -170,64 +171,161 @@ def _request_headers(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.headers.items() if k.lower() not in FORBIDDEN_HEADERS}
 
 
-# One request as one JS Promise: the browser does the whole exchange (fetch or XHR, body
-# read as text / ArrayBuffer / Blob) and resolves once with {status, statusText, headers
-# (raw "name: value\r\n" text), body} or {status: 0, error}; it never rejects. Python awaits
-# it once: one wake-up of the awaiting task per request, one conversion at the boundary.
-# ``promise.abort()`` aborts the request (a cancelled task calls it).
+# One request, one call back into Python: the browser does the whole exchange (fetch or
+# XHR, body read as text / ArrayBuffer / Blob) and calls ``done(id, result)`` once with
+# {status, statusText, headers (raw "name: value\r\n" text), body} or {status: 0, error}.
+# ``send`` returns what ``.abort()`` aborts the request (the XHR or an AbortController).
 _SEND_JS = r"""
-return function send(method, url, headers, body, rtype, up, down, useXhr) {
-  let abort = null;
-  const p = new Promise((resolve) => {
-    const fail = (e) => resolve({ status: 0, error: String(e && e.message || e) });
-    const hs = headers ? headers.split("\n") : [];
-    if (body === undefined) body = null;
-    if (useXhr) {
-      const x = new XMLHttpRequest();
-      try {
-        x.open(method, url, true);
-        x.responseType = rtype === "bytes" ? "arraybuffer" : rtype;
-        for (let i = 0; i + 1 < hs.length; i += 2) x.setRequestHeader(hs[i], hs[i + 1]);
-      } catch (e) { fail(e); return; }
-      x.onload = () => resolve({ status: x.status, statusText: x.statusText,
-                                 headers: x.getAllResponseHeaders(), body: x.response });
-      x.onerror = () => fail("network error");
-      x.onabort = () => fail("aborted");
-      if (up) x.upload.onprogress = (e) => up(e.loaded, e.total);
-      if (down) x.onprogress = (e) => down(e.loaded, e.total);
-      abort = () => { x.onprogress = null; x.upload.onprogress = null; x.abort(); };
-      try { x.send(body); } catch (e) { fail(e); }
-      return;
-    }
-    const c = new AbortController();
-    abort = () => c.abort();
-    const pairs = [];
-    for (let i = 0; i + 1 < hs.length; i += 2) pairs.push([hs[i], hs[i + 1]]);
-    const init = { method, headers: pairs, signal: c.signal };
-    if (body !== null) init.body = body;
-    let r;
-    fetch(url, init)
-      .then((res) => { r = res; return rtype === "text" ? r.text() : rtype === "blob" ? r.blob() : r.arrayBuffer(); })
-      .then((b) => {
-        let h = "";
-        for (const [k, v] of r.headers) h += k + ": " + v + "\r\n";
-        resolve({ status: r.status, statusText: r.statusText, headers: h, body: b });
-      }, fail);
-  });
-  p.abort = () => { if (abort) abort(); };
-  return p;
+const [done] = arguments;
+return function send(id, method, url, headers, body, rtype, up, down, useXhr) {
+  const fail = (e) => done(id, { status: 0, error: String(e && e.message || e) });
+  const hs = headers ? headers.split("\n") : [];
+  if (body === undefined) body = null;
+  if (useXhr) {
+    const x = new XMLHttpRequest();
+    try {
+      x.open(method, url, true);
+      x.responseType = rtype === "bytes" ? "arraybuffer" : rtype;
+      for (let i = 0; i + 1 < hs.length; i += 2) x.setRequestHeader(hs[i], hs[i + 1]);
+    } catch (e) { fail(e); return null; }
+    x.onload = () => done(id, { status: x.status, statusText: x.statusText,
+                                headers: x.getAllResponseHeaders(), body: x.response });
+    x.onerror = () => fail("network error");
+    x.onabort = () => fail("aborted");
+    if (up) x.upload.onprogress = (e) => up(e.loaded, e.total);
+    if (down) x.onprogress = (e) => down(e.loaded, e.total);
+    try { x.send(body); } catch (e) { fail(e); }
+    return x;
+  }
+  const c = new AbortController();
+  const pairs = [];
+  for (let i = 0; i + 1 < hs.length; i += 2) pairs.push([hs[i], hs[i + 1]]);
+  const init = { method, headers: pairs, signal: c.signal };
+  if (body !== null) init.body = body;
+  let r;
+  fetch(url, init)
+    .then((res) => { r = res; return rtype === "text" ? r.text() : rtype === "blob" ? r.blob() : r.arrayBuffer(); })
+    .then((b) => {
+      let h = "";
+      for (const [k, v] of r.headers) h += k + ": " + v + "\r\n";
+      done(id, { status: r.status, statusText: r.statusText, headers: h, body: b });
+    }, fail);
+  return c;
 };
 """
 _SEND: Any = None
+_PENDING: dict[int, "_Reply"] = {}
+_IDS = iter(range(1, 1 << 62))
 
 
 def _js_send() -> Any:
     global _SEND
     if _SEND is None:
         import js  # type: ignore[import-not-found]
+        from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
-        _SEND = js.Function.new(_SEND_JS)()
+        _SEND = js.Function.new(_SEND_JS)(create_proxy(_on_done))  # one proxy, kept for the page's life
     return _SEND
+
+
+def _on_done(req_id: int, result: Any) -> None:
+    reply = _PENDING.pop(req_id, None)
+    if reply is not None:
+        reply.settle(result)
+
+
+class _Reply:
+    """The awaitable of one request: a minimal asyncio future that the JS helper settles.
+
+    Settling wakes the awaiting task right there, inside the browser's XHR/fetch event (as
+    a JS SDK callback runs), instead of scheduling the wake-up as one more task of the
+    browser's event loop, as an awaited JS Promise does; when that is not safe (a task is
+    running: e.g. ``abort()`` settled it synchronously) it falls back to ``call_soon``.
+    """
+
+    __slots__ = ("_loop", "_asyncio_future_blocking", "_callbacks", "_state", "_result")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._asyncio_future_blocking = False
+        self._callbacks: list[tuple[Any, Any]] = []
+        self._state = 0  # 0 pending, 1 done, 2 cancelled
+        self._result: Any = None
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def done(self) -> bool:
+        return self._state != 0
+
+    def cancelled(self) -> bool:
+        return self._state == 2
+
+    def result(self) -> Any:
+        if self._state == 2:
+            raise asyncio.CancelledError()
+        if self._state == 0:
+            raise asyncio.InvalidStateError("result is not set")
+        return self._result
+
+    def exception(self) -> BaseException | None:
+        if self._state == 2:
+            raise asyncio.CancelledError()
+        return None
+
+    def add_done_callback(self, fn: Any, *, context: Any = None) -> None:
+        if self._state:
+            self._loop.call_soon(fn, self, context=context)
+        else:
+            self._callbacks.append((fn, context))
+
+    def remove_done_callback(self, fn: Any) -> int:
+        before = len(self._callbacks)
+        self._callbacks = [(f, c) for f, c in self._callbacks if f != fn]
+        return before - len(self._callbacks)
+
+    def cancel(self, msg: Any = None) -> bool:
+        if self._state:
+            return False
+        self._state = 2
+        callbacks, self._callbacks = self._callbacks, []
+        for fn, ctx in callbacks:
+            self._loop.call_soon(fn, self, context=ctx)
+        return True
+
+    def settle(self, result: Any) -> None:
+        if self._state:
+            return
+        self._state = 1
+        self._result = result
+        callbacks, self._callbacks = self._callbacks, []
+        loop = self._loop
+        inline = False
+        try:
+            if asyncio._get_running_loop() is not loop:
+                asyncio._set_running_loop(loop)  # as WebLoop does before running any handle
+            inline = asyncio.current_task(loop) is None
+        except Exception:
+            pass
+        for fn, ctx in callbacks:
+            if not inline:
+                loop.call_soon(fn, self, context=ctx)
+                continue
+            try:
+                if ctx is None:
+                    fn(self)
+                else:
+                    ctx.run(fn, self)
+            except Exception as exc:  # a task step lets nothing out; be safe anyway
+                loop.call_exception_handler({"message": "cos_web: waking a request's task failed", "exception": exc})
+
+    def __await__(self) -> Any:
+        if not self._state:
+            self._asyncio_future_blocking = True
+            yield self
+        return self.result()
+
+    __iter__ = __await__
 
 
 def parse_raw_headers(raw: str | None) -> dict[str, str]:
@@ -264,13 +362,18 @@ async def _send_js(request: Request, use_xhr: bool) -> Response:
             up = create_proxy(request.on_upload_progress)
         if request.on_download_progress is not None:
             down = create_proxy(request.on_download_progress)
-    promise = _js_send()(request.method, request.url, joined, body, rtype, up, down, use_xhr)
+    req_id = next(_IDS)
+    reply = _PENDING[req_id] = _Reply(asyncio.get_running_loop())
     try:
-        result = await promise
-    except BaseException:  # cancelled (abort the request) or the interpreter's own failure
-        promise.abort()
-        raise
+        handle = _js_send()(req_id, request.method, request.url, joined, body, rtype, up, down, use_xhr)
+        try:
+            result = await reply
+        except BaseException:  # cancelled (abort the request) or the interpreter's own failure
+            if handle is not None:
+                handle.abort()
+            raise
     finally:
+        _PENDING.pop(req_id, None)
         if up is not None:
             up.destroy()
         if down is not None:
@@ -287,7 +390,7 @@ async def _send_js(request: Request, use_xhr: bool) -> Response:
 
 
 class FetchTransport:
-    """``fetch``, the whole exchange one JS Promise; cancelling the awaiting task aborts it."""
+    """``fetch`` (the whole exchange in JS, one call back); cancelling the awaiting task aborts it."""
 
     async def send(self, request: Request) -> Response:
         return await _send_js(request, False)
