@@ -260,6 +260,14 @@ def _restore_open_cors(server, bucket: str) -> None:
     assert status == 200, body
 
 
+def _reset_spare(server, bucket: str) -> None:
+    """Start from the bucket as ``--bucket`` made it (open CORS, private ACL), whatever other
+    test files (test_sdk_calls.py uses the same spare buckets) left behind."""
+    _restore_open_cors(server, bucket)
+    status, body = _signed(server, "PUT", bucket, query={"acl": ""}, headers={"x-cos-acl": "private"})
+    assert status == 200, body
+
+
 # ---------------------------------------------------------------- bucket calls
 
 
@@ -298,6 +306,7 @@ def test_get_bucket(parity):
 
 def test_delete_and_put_bucket(parity, sdk_server):
     bucket = {"bucket": "del-1250000000"}
+    _reset_spare(sdk_server, "del-1250000000")
 
     def recreate():  # the JS run deleted and re-created it; a page cannot give it CORS back
         _restore_open_cors(sdk_server, "del-1250000000")
@@ -318,8 +327,9 @@ def test_delete_and_put_bucket(parity, sdk_server):
         recreate()
 
 
-def test_bucket_acl(parity):
+def test_bucket_acl(parity, sdk_server):
     bucket = {"bucket": "acl-1250000000"}
+    _reset_spare(sdk_server, "acl-1250000000")
     policy = {"Owner": {"ID": OWNER},
               "Grants": [{"Grantee": {"ID": OTHER}, "Permission": "READ"},
                          {"Grantee": {"ID": OWNER}, "Permission": "FULL_CONTROL"}]}  # fmt: skip
@@ -342,6 +352,7 @@ def test_bucket_acl(parity):
 
 def test_bucket_cors(parity, sdk_server):
     bucket = {"bucket": "cors-1250000000"}
+    _reset_spare(sdk_server, "cors-1250000000")
     rules = [
         {"ID": "page", "AllowedOrigins": ["*"], "AllowedMethods": ["GET", "PUT", "POST", "DELETE", "HEAD"],
          "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag", "x-cos-request-id", "Content-Length"], "MaxAgeSeconds": "60"},
