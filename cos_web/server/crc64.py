@@ -19,6 +19,7 @@ microseconds (one table pass per set bit of the part length).
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
 import functools
 import sys
 
@@ -30,13 +31,11 @@ _CHECK = 0x995DC9BBDF1939FA  # CRC-64/XZ of b"123456789"
 def _load_lzma():  # pragma: no cover - depends on the environment
     names = ["liblzma.so.5", "liblzma.5.dylib", "liblzma.dylib", "liblzma.so"]
     try:
-        import ctypes.util
-
         found = ctypes.util.find_library("lzma")
-        if found:
-            names.append(found)
-    except Exception:
-        pass
+    except OSError:
+        found = None
+    if found:
+        names.append(found)
     if sys.platform == "win32":
         names = ["liblzma.dll", "lzma.dll"]
     for name in names:
@@ -46,11 +45,8 @@ def _load_lzma():  # pragma: no cover - depends on the environment
             continue
         fn.restype = ctypes.c_uint64
         fn.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint64]
-        try:
-            if fn(b"123456789", 9, 0) == _CHECK:
-                return fn
-        except Exception:
-            continue
+        if fn(b"123456789", 9, 0) == _CHECK:
+            return fn
     return None
 
 
@@ -137,7 +133,7 @@ def _square(mat: list[int] | tuple[int, ...]) -> tuple[int, ...]:
     return tuple(_times(mat, mat[n]) for n in range(64))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _zeros_op(k: int) -> tuple[int, ...]:
     """The operator that appends 2**k zero bytes to a (pre-xor) CRC register."""
     if k == 0:
@@ -148,7 +144,7 @@ def _zeros_op(k: int) -> tuple[int, ...]:
     return _square(_zeros_op(k - 1))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _zeros_tables(k: int) -> tuple[tuple[int, ...], ...]:
     """``_zeros_op(k)`` as 8 byte-indexed tables, so applying it is 8 lookups, not 64 steps."""
     op = _zeros_op(k)

@@ -116,7 +116,7 @@ def test_overwrite_and_delete_free_the_parts(store):
 def test_open_reader_keeps_the_old_version_whole(store):
     upload_id, listed = _multipart(store, "mp", PARTS)
     store.complete_upload(BUCKET, "mp", upload_id, listed)
-    record, fh = store.open_object(BUCKET, "mp")
+    _, fh = store.open_object(BUCKET, "mp")
     first = fh.read(1000)
     store.put_object(BUCKET, "mp", _blob(store, b"new"), ObjectMeta())  # overwrite while streaming
     _, other = store.open_object(BUCKET, "mp")
