@@ -117,7 +117,7 @@ def meta_from_headers(request: web.Request, key: str) -> ObjectMeta:
     storage_class = headers.get("x-cos-storage-class", "STANDARD").upper()
     if storage_class not in STORAGE_CLASSES:
         raise CosServerError("InvalidArgument", "The storage class you specified is not valid.")
-    stored = {h: headers[h] for h in STORED_HEADERS if h in headers}
+    stored = {h: headers[h] for h in STORED_HEADERS if headers.get(h)}  # an empty header stores nothing
     content_type = headers.get("Content-Type") or guess_type(key)
     return ObjectMeta(content_type, stored, meta, storage_class)
 

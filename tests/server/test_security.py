@@ -346,3 +346,12 @@ def test_browser_can_create_a_bucket_but_not_touch_missing_ones(raw, sdk):
     # the new bucket has no CORS configuration of its own
     assert "access-control-allow-origin" not in raw.request("HEAD", bucket=name, headers=origin).headers
     sdk.delete_bucket(Bucket=name)
+
+
+def test_empty_standard_headers_are_not_stored(raw, key):
+    """Both SDKs send an empty Cache-Control on putObject; nothing empty comes back on HEAD."""
+    put = raw.request("PUT", key, headers={"Cache-Control": "", "Content-Disposition": "", "Expires": "x"}, body=b"1")
+    assert put.status == 200
+    head = raw.request("HEAD", key)
+    assert "cache-control" not in head.headers and "content-disposition" not in head.headers
+    assert head.headers["expires"] == "x"
