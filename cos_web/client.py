@@ -22,7 +22,7 @@ import json
 import random
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from . import _js
@@ -333,6 +333,21 @@ def _start_task(loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[Any]
     return loop.create_task(coro)
 
 
+async def _deliver(call: Awaitable[Any], callback: Any) -> Any:
+    """Await a call's result; with a ``callback(err, data)`` (JS or Python), hand it the
+    JS-style outcome instead of raising, as the JS SDK's callback style does."""
+    try:
+        data = await call
+    except CosError as err:
+        if callback is None:
+            raise
+        _js.call_user(callback, err, None)
+        return None
+    if callback is not None:
+        _js.call_user(callback, None, data)
+    return data
+
+
 class COS:
     """A COS client, mirroring ``new COS({...})`` of cos-js-sdk-v5."""
 
@@ -397,16 +412,7 @@ class COS:
 
     async def _run(self, op: Op, params: dict[str, Any], callback: Any) -> Any:
         try:
-            try:
-                data = await self._request(op, params)
-            except CosError as err:
-                if callback is None:
-                    raise
-                _js.call_user(callback, err, None)
-                return None
-            if callback is not None:
-                _js.call_user(callback, None, data)
-            return data
+            return await _deliver(self._request(op, params), callback)
         finally:
             if _CALL_TASK is not None:
                 _call_ending()
@@ -887,16 +893,7 @@ class COS:
             return {"Url": signed_url}
 
         async def run() -> dict[str, Any] | None:
-            try:
-                data = await signed()
-            except CosError as err:
-                if callback is None:
-                    raise
-                _js.call_user(callback, err, None)
-                return None
-            if callback is not None:
-                _js.call_user(callback, None, data)
-            return data
+            return await _deliver(signed(), callback)
 
         result._result = run
         if callback is not None:
