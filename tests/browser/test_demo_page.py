@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import ROOT
 
@@ -315,7 +316,7 @@ def test_delete_asks_once_then_deletes(demo, demo_site, files):
         page.locator(".cosw-refresh").click()
     button = entry(page, key).locator("button[data-action=delete]")
     button.click()
-    assert button.inner_text() == "Confirm?"
+    expect(button).to_have_text("Confirm?")  # the click's Python handler runs on the page's event loop
     assert demo_site.cos("head", key)[0] == 200  # one click deletes nothing
     button.click()
     entry(page, key).wait_for(state="detached")
