@@ -32,7 +32,16 @@ from .operations import OPERATIONS, Op, Reply
 from .params import check, check_bucket_region
 from .progress import ProgressThrottle
 from .request import Prepared, prepare, sign_headers
-from .transport import Request, Response, Transport, TransportError, default_transport, send_with_timeout
+from .transport import (
+    Request,
+    Response,
+    Transport,
+    TransportError,
+    default_transport,
+    no_task_running,
+    run_done_callback,
+    send_with_timeout,
+)
 from .urls import get_url, obj2str, url_host
 from .xml import XmlError, xml2json
 
@@ -271,25 +280,13 @@ def _call_task_class() -> Any:
             def _wake_waiters(self) -> None:
                 waiters, self._waiters = self._waiters, []
                 loop = self.get_loop()
-                inline = self.done()
-                try:
-                    if asyncio._get_running_loop() is not loop:
-                        asyncio._set_running_loop(loop)
-                    inline = inline and asyncio.current_task(loop) is None
-                except Exception:
-                    inline = False
+                inline = self.done() and no_task_running(loop)
                 for fn, ctx in waiters:
-                    if not inline:  # not finished after all, or a task is running: the usual way
+                    if inline:
+                        run_done_callback(loop, fn, ctx, self, "a call's awaiter")
+                    else:  # not finished after all, or a task is running: the usual way
                         self._num_done_callbacks -= 1
                         super().add_done_callback(fn, context=ctx)
-                        continue
-                    try:
-                        if ctx is None:
-                            fn(self)
-                        else:
-                            ctx.run(fn, self)
-                    except Exception as exc:
-                        loop.call_exception_handler({"message": "cos_web: waking a call's awaiter failed", "exception": exc})
 
         def flush() -> None:
             tasks = list(_FLUSH)
@@ -703,26 +700,8 @@ class COS:
     def _sign_with_tmp(
         self, sts: Mapping[str, Any], p: Mapping[str, Any], headers: dict[str, Any], pathname: str, force: bool
     ) -> dict[str, Any]:
-        key_time = None
-        start = sts.get("StartTime")
-        if start and p.get("Expires"):
-            key_time = f"{int(start)};{int(start) + int(float(p['Expires']))}"
-        elif start and sts.get("ExpiredTime"):
-            key_time = f"{int(start)};{int(sts['ExpiredTime'])}"
-        authorization = build_authorization(
-            SecretId=sts["TmpSecretId"],
-            SecretKey=sts["TmpSecretKey"],
-            Method=p["Method"],
-            Pathname=pathname,
-            Query=p["Query"],
-            Headers=headers,
-            Expires=p.get("Expires"),
-            KeyTime=key_time,
-            UseRawKey=self.options["UseRawKey"],
-            SystemClockOffset=self.options["SystemClockOffset"],
-            ForceSignHost=force,
-            now=self._clock(),
-        )
+        authorization = self._sign(sts["TmpSecretId"], sts["TmpSecretKey"], sts.get("StartTime"),
+                                   sts.get("ExpiredTime"), p, headers, pathname, force)  # fmt: skip
         return {
             "Authorization": authorization,
             "SecurityToken": sts.get("SecurityToken") or sts.get("XCosSecurityToken") or "",
@@ -740,13 +719,22 @@ class COS:
             raise invalid_parameter("SecretId", "missing param SecretId")
         if not secret_key:
             raise invalid_parameter("SecretKey", "missing param SecretKey")
+        authorization = self._sign(secret_id, secret_key, opts["StartTime"], opts["ExpiredTime"],
+                                   p, headers, pathname, force)  # fmt: skip
+        return {"Authorization": authorization, "SecurityToken": opts["SecurityToken"] or ""}
+
+    def _sign(
+        self, secret_id: str, secret_key: str, start: Any, expired: Any,
+        p: Mapping[str, Any], headers: dict[str, Any], pathname: str, force: bool,
+    ) -> str:  # fmt: skip
+        """One request's Authorization with these keys; a key's StartTime (and Expires or the
+        keys' ExpiredTime) fixes the KeyTime window, as the JS SDK does."""
         key_time = None
-        start = opts["StartTime"]
         if start and p.get("Expires"):
             key_time = f"{int(start)};{int(start) + int(float(p['Expires']))}"
-        elif start and opts["ExpiredTime"]:
-            key_time = f"{int(start)};{int(opts['ExpiredTime'])}"
-        authorization = build_authorization(
+        elif start and expired:
+            key_time = f"{int(start)};{int(expired)}"
+        return build_authorization(
             SecretId=secret_id,
             SecretKey=secret_key,
             Method=p["Method"],
@@ -755,12 +743,11 @@ class COS:
             Headers=headers,
             Expires=p.get("Expires"),
             KeyTime=key_time,
-            UseRawKey=opts["UseRawKey"],
-            SystemClockOffset=opts["SystemClockOffset"],
+            UseRawKey=self.options["UseRawKey"],
+            SystemClockOffset=self.options["SystemClockOffset"],
             ForceSignHost=force,
             now=self._clock(),
         )
-        return {"Authorization": authorization, "SecurityToken": opts["SecurityToken"] or ""}
 
     # ------------------------------------------------------------ tools
 

@@ -234,6 +234,29 @@ def _on_done(req_id: int, result: Any) -> None:
         reply.settle(result)
 
 
+def no_task_running(loop: Any) -> bool:
+    """Whether a done callback may run right here, inside a JS event or microtask, rather than
+    one browser event-loop turn later: no task is running on ``loop`` (made the running loop
+    first, as WebLoop does before running any handle)."""
+    try:
+        if asyncio._get_running_loop() is not loop:
+            asyncio._set_running_loop(loop)
+        return asyncio.current_task(loop) is None
+    except Exception:
+        return False
+
+
+def run_done_callback(loop: Any, fn: Any, ctx: Any, fut: Any, what: str) -> None:
+    """Run one done callback now, in its context; a failure goes to the loop's handler."""
+    try:
+        if ctx is None:
+            fn(fut)
+        else:
+            ctx.run(fn, fut)
+    except Exception as exc:  # a task step lets nothing out; be safe anyway
+        loop.call_exception_handler({"message": f"cos_web: waking {what} failed", "exception": exc})
+
+
 class _Reply:
     """The awaitable of one request: a minimal asyncio future that the JS helper settles.
 
@@ -300,24 +323,12 @@ class _Reply:
         self._result = result
         callbacks, self._callbacks = self._callbacks, []
         loop = self._loop
-        inline = False
-        try:
-            if asyncio._get_running_loop() is not loop:
-                asyncio._set_running_loop(loop)  # as WebLoop does before running any handle
-            inline = asyncio.current_task(loop) is None
-        except Exception:
-            pass
+        inline = no_task_running(loop)
         for fn, ctx in callbacks:
-            if not inline:
+            if inline:
+                run_done_callback(loop, fn, ctx, self, "a request's task")
+            else:
                 loop.call_soon(fn, self, context=ctx)
-                continue
-            try:
-                if ctx is None:
-                    fn(self)
-                else:
-                    ctx.run(fn, self)
-            except Exception as exc:  # a task step lets nothing out; be safe anyway
-                loop.call_exception_handler({"message": "cos_web: waking a request's task failed", "exception": exc})
 
     def __await__(self) -> Any:
         if not self._state:
