@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cos_web import CosError
-from cos_web import widget_model as w
+from cos_web.widget import model as w
 
 
 def test_import_does_not_need_a_browser():

@@ -1,7 +1,7 @@
 """The upload widget's plain-Python half: sizes and speeds in words, one file's upload as
 data (states and the buttons each allows), a bucket listing as folders and files, and COS
 errors in words for a person. No ``js`` here: it imports and is tested in CPython;
-:mod:`cos_web.widget` draws it in the page.
+the rest of :mod:`cos_web.widget` draws it in the page.
 """
 
 from __future__ import annotations
