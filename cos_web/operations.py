@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .values import BUCKET_ACLS, GRANT_HEADERS, GRANT_PARAMS, OBJECT_ACLS, RESPONSE_PARAMS, STORAGE_CLASSES
 from .xml import json2xml
 
 __all__ = [
@@ -58,11 +59,7 @@ HEADER_PARAMS: dict[str, str] = {
     "CopySourceIfMatch": "x-cos-copy-source-If-Match",
     "CopySourceIfNoneMatch": "x-cos-copy-source-If-None-Match",
     "ACL": "x-cos-acl",
-    "GrantRead": "x-cos-grant-read",
-    "GrantWrite": "x-cos-grant-write",
-    "GrantFullControl": "x-cos-grant-full-control",
-    "GrantReadAcp": "x-cos-grant-read-acp",
-    "GrantWriteAcp": "x-cos-grant-write-acp",
+    **GRANT_PARAMS,
     "StorageClass": "x-cos-storage-class",
     "TrafficLimit": "x-cos-traffic-limit",
     "MimeLimit": "x-cos-mime-limit",
@@ -77,35 +74,6 @@ HEADER_PARAMS: dict[str, str] = {
     "CallbackVar": "x-cos-callback-var",
     "ReturnBody": "x-cos-return-body",
 }
-
-# Allowed values (the seed's, plus the ones COS documents).
-BUCKET_ACLS = frozenset({"private", "public-read", "public-read-write", "authenticated-read"})
-OBJECT_ACLS = frozenset(
-    {
-        "default",
-        "private",
-        "public-read",
-        "public-read-write",  # listed by the seed for objects too
-        "authenticated-read",
-        "bucket-owner-read",
-        "bucket-owner-full-control",
-    }
-)
-STORAGE_CLASSES = frozenset(
-    {
-        "STANDARD",
-        "STANDARD_IA",
-        "NEARLINE",
-        "ARCHIVE",
-        "DEEP_ARCHIVE",
-        "INTELLIGENT_TIERING",
-        "MAZ_STANDARD",
-        "MAZ_STANDARD_IA",
-        "MAZ_INTELLIGENT_TIERING",
-        "MAZ_ARCHIVE",
-    }
-)
-
 
 @dataclass(slots=True)
 class Reply:
@@ -200,13 +168,7 @@ def uniq_grant(value: str) -> str:
 
 def decode_acl(policy: Mapping[str, Any]) -> dict[str, Any]:
     """The JS SDK's decodeAcl: grants as header strings and the canned ACL."""
-    grant_map = {
-        "FULL_CONTROL": "GrantFullControl",
-        "WRITE": "GrantWrite",
-        "READ": "GrantRead",
-        "READ_ACP": "GrantReadAcp",
-        "WRITE_ACP": "GrantWriteAcp",
-    }
+    grant_map = {GRANT_HEADERS[header]: param for param, header in GRANT_PARAMS.items()}  # permission -> param
     lists: dict[str, list[str]] = {v: [] for v in grant_map.values()}
     acl_list = policy.get("AccessControlList") if isinstance(policy, Mapping) else None
     grants = as_list(acl_list.get("Grant")) if isinstance(acl_list, Mapping) else []
@@ -446,15 +408,6 @@ _LIST_BUCKET_QUERY = {
     "EncodingType": "encoding-type",
 }
 
-_RESPONSE_QUERY = {
-    "ResponseContentType": "response-content-type",
-    "ResponseContentLanguage": "response-content-language",
-    "ResponseExpires": "response-expires",
-    "ResponseCacheControl": "response-cache-control",
-    "ResponseContentDisposition": "response-content-disposition",
-    "ResponseContentEncoding": "response-content-encoding",
-}
-
 OPERATIONS: dict[str, Op] = {
     op.name: op
     for op in (
@@ -535,7 +488,7 @@ OPERATIONS: dict[str, Op] = {
             "name/cos:GetObject",
             key=True,
             version_id=True,
-            query=_RESPONSE_QUERY,
+            query=RESPONSE_PARAMS,
             extra_query=True,
             shape=_get_object,
             etag=True,

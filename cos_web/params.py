@@ -13,12 +13,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import invalid_parameter
-from .operations import BUCKET_ACLS, OBJECT_ACLS, STORAGE_CLASSES, Op
+from .operations import Op
+from .values import (
+    BUCKET_ACLS,
+    GRANT_PARAMS,
+    MAX_PARTS,
+    METADATA_DIRECTIVES,
+    OBJECT_ACLS,
+    REGION_PATTERN,
+    SDK_BUCKET_PATTERN,
+    STORAGE_CLASSES,
+)
 
 __all__ = ["check", "simplify_path", "is_body", "COPY_SOURCE"]
 
-BUCKET_RE = re.compile(r"^([a-z\d-]+)-(\d+)$")
-REGION_RE = re.compile(r"^[a-z\d-]+$")
+BUCKET_RE = re.compile(SDK_BUCKET_PATTERN)
+REGION_RE = re.compile(REGION_PATTERN)
 COPY_SOURCE = re.compile(
     r"^([^.]+-\d+)\.cos(v6|-cdc|-cdz|-internal)?\.([^.]+)\.((myqcloud\.com)|(tencentcos\.cn))/(.+)$"
 )
@@ -45,11 +55,7 @@ _KINDS: dict[str, tuple[type, ...] | str] = {
     "VersionId": _STR,
     "ACL": _STR,
     "StorageClass": _STR,
-    "GrantRead": _STR,
-    "GrantWrite": _STR,
-    "GrantFullControl": _STR,
-    "GrantReadAcp": _STR,
-    "GrantWriteAcp": _STR,
+    **dict.fromkeys(GRANT_PARAMS, _STR),
     "CopySource": _STR,
     "MetadataDirective": _STR,
     "Origin": _STR,
@@ -71,7 +77,6 @@ _KINDS: dict[str, tuple[type, ...] | str] = {
 }
 
 DATA_TYPES = frozenset({"text", "blob", "arraybuffer", "bytes"})
-_METADATA_DIRECTIVES = frozenset({"Copy", "Replaced"})
 
 
 def _is_js(value: Any) -> bool:
@@ -181,7 +186,7 @@ def _check_values(op: Op, params: Mapping[str, Any], options: Mapping[str, Any])
     if sc is not None and sc.upper() not in STORAGE_CLASSES:
         raise invalid_parameter("StorageClass", f"{sc!r} is not one of {', '.join(sorted(STORAGE_CLASSES))}")
     md = params.get("MetadataDirective")
-    if md is not None and md not in _METADATA_DIRECTIVES:
+    if md is not None and md not in METADATA_DIRECTIVES:
         raise invalid_parameter("MetadataDirective", f"{md!r} is not Copy or Replaced")
     dt = params.get("DataType")
     if dt is not None and dt not in DATA_TYPES:
@@ -230,8 +235,8 @@ def _check_part_number(value: Any) -> None:
         n = int(value)
     except (TypeError, ValueError):
         raise invalid_parameter("PartNumber", f"must be an integer, got {value!r}") from None
-    if not 1 <= n <= 10000:
-        raise invalid_parameter("PartNumber", f"must be in 1..10000, got {n}")
+    if not 1 <= n <= MAX_PARTS:
+        raise invalid_parameter("PartNumber", f"must be in 1..{MAX_PARTS}, got {n}")
 
 
 def _empty_body(body: Any) -> bool:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import CosError, invalid_parameter
+from .values import MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE
 
 __all__ = [
     "MB",
@@ -49,9 +50,6 @@ __all__ = [
 ]
 
 MB = 1024 * 1024
-MIN_PART_SIZE = MB  # COS: every part but the last is at least 1 MB
-MAX_PART_SIZE = 5 * 1024 * MB
-MAX_PARTS = 10000
 HASH_PIECE = 4 * MB  # bytes read into memory at once when hashing a part for resume
 _LADDER_MB = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 5120)  # the JS SDK's
 

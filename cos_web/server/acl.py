@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from ..values import BUCKET_ACLS, GRANT_HEADERS, MAX_GRANTS, OBJECT_ACLS, PERMISSIONS
 from .errors import CosServerError
 from .xmlio import text
 
@@ -17,17 +18,6 @@ ALL_USERS = "http://cam.qcloud.com/groups/global/AllUsers"
 AUTH_USERS = "http://cam.qcloud.com/groups/global/AuthenticatedUsers"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
-BUCKET_CANNED = {"private", "public-read", "public-read-write", "authenticated-read"}
-OBJECT_CANNED = {"default", "private", "public-read", "authenticated-read", "bucket-owner-read",
-                 "bucket-owner-full-control"}
-PERMISSIONS = {"READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL"}
-GRANT_HEADERS = {
-    "x-cos-grant-read": "READ",
-    "x-cos-grant-write": "WRITE",
-    "x-cos-grant-read-acp": "READ_ACP",
-    "x-cos-grant-write-acp": "WRITE_ACP",
-    "x-cos-grant-full-control": "FULL_CONTROL",
-}
 
 
 def owner_id(uin: str) -> str:
@@ -46,7 +36,7 @@ def _canned_grants(canned: str) -> list[dict]:
 
 
 def canned(name: str, for_object: bool) -> dict:
-    allowed = OBJECT_CANNED if for_object else BUCKET_CANNED
+    allowed = OBJECT_ACLS if for_object else BUCKET_ACLS
     if name not in allowed:
         raise CosServerError("InvalidArgument", f"The x-cos-acl value {name!r} is not supported.")
     return {"canned": name, "grants": []}
@@ -80,7 +70,7 @@ def from_headers(headers, for_object: bool) -> dict | None:
                 grants.append({**_grantee(item), "permission": permission})
     if grants:
         acl = {"canned": acl["canned"] if acl else None, "grants": grants}
-    if acl and len(acl["grants"]) > 100:
+    if acl and len(acl["grants"]) > MAX_GRANTS:
         raise CosServerError("InvalidArgument", "Too many grants.")
     return acl
 
@@ -101,7 +91,7 @@ def from_xml(root: ET.Element, for_object: bool) -> dict:
             grants.append({"type": "CanonicalUser", "id": gid, "permission": permission})
         else:
             raise CosServerError("MalformedXML")
-    if len(grants) > 100:
+    if len(grants) > MAX_GRANTS:
         raise CosServerError("InvalidArgument", "Too many grants.")
     return {"canned": None, "grants": grants}
 

@@ -13,15 +13,15 @@ from urllib.parse import quote, unquote
 
 from aiohttp import web
 
+from ..values import BUCKET_NAME_PATTERN, MAX_KEY_BYTES
 from . import xmlio
 from .authz import Credential, parse_query
 from .errors import CosServerError
 from .state import CosServer
 
 HOST_RE = re.compile(r"^(?P<bucket>[^.]+)\.cos\.(?P<region>[a-z0-9-]+)\.")
-BUCKET_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$")
+BUCKET_RE = re.compile(BUCKET_NAME_PATTERN)
 SERVICE_RE = re.compile(r"^cos\.(?P<region>[a-z0-9-]+)\.")
-MAX_KEY_BYTES = 850
 # Sub-resources COS has that this server does not implement.
 UNSUPPORTED = {
     "tagging", "versioning", "versions", "lifecycle", "policy", "website", "referer", "logging",

@@ -9,6 +9,7 @@ from aiohttp import web
 from . import acl as acls
 from . import cors, xmlio
 from .context import BUCKET_RE, Ctx, check_key, empty, iso_date, url_encode, xml_response
+from ..values import MAX_BUCKET_HOST, MAX_DELETE_KEYS, MAX_LIST_BUCKETS, MAX_LIST_KEYS
 from .errors import CosServerError
 
 XML_LIMIT = 64 << 10
@@ -42,7 +43,7 @@ def owner(ctx: Ctx) -> list[tuple]:
 async def list_buckets(ctx: Ctx, request: web.Request) -> web.Response:
     region = ctx.params.get("region") or ctx.region
     marker = ctx.params.get("marker", "")
-    max_keys = ctx.param_int("max-keys", 2000, 1, 2000)
+    max_keys = ctx.param_int("max-keys", MAX_LIST_BUCKETS, 1, MAX_LIST_BUCKETS)
     buckets = [b for b in ctx.storage.list_buckets() if (not region or b.region == region) and b.name > marker]
     page, truncated = buckets[:max_keys], len(buckets) > max_keys
     items = [("Bucket", [("Name", b.name), ("Location", b.region), ("CreationDate", iso_date(b.created, False))])
@@ -60,7 +61,7 @@ async def put_bucket(ctx: Ctx, request: web.Request) -> web.Response:
     name = ctx.bucket or ""
     if not BUCKET_RE.match(name):
         raise CosServerError("InvalidBucketName")
-    if len(f"{name}.cos.{ctx.region}.myqcloud.com") > 60:
+    if len(f"{name}.cos.{ctx.region}.myqcloud.com") > MAX_BUCKET_HOST:
         raise CosServerError("BucketNameTooLong")
     acl = acls.from_headers(request.headers, for_object=False) or {"canned": "private", "grants": []}
     await read_body(request, XML_LIMIT)  # CreateBucketConfiguration (MAZ) is accepted and ignored
@@ -86,7 +87,7 @@ async def get_bucket(ctx: Ctx, request: web.Request) -> web.Response:
     delimiter = p.get("delimiter", "")
     if len(delimiter) > 1:
         raise CosServerError("InvalidDelimiter")
-    max_keys = ctx.param_int("max-keys", 1000, 0, 1000)
+    max_keys = ctx.param_int("max-keys", MAX_LIST_KEYS, 0, MAX_LIST_KEYS)
     prefix, marker = p.get("prefix", ""), p.get("marker", "")
     bucket = ctx.storage.bucket(ctx.bucket)
     contents, prefixes, truncated, next_marker = ctx.storage.list_objects(
@@ -175,8 +176,8 @@ async def delete_objects(ctx: Ctx, request: web.Request) -> web.Response:
         raise CosServerError("MalformedXML")
     quiet = (xmlio.text(root, "Quiet", "false") or "false").lower() == "true"
     objects = root.findall("Object")
-    if not objects or len(objects) > 1000:
-        raise CosServerError("MalformedXML", "The number of objects must be between 1 and 1000.")
+    if not objects or len(objects) > MAX_DELETE_KEYS:
+        raise CosServerError("MalformedXML", f"The number of objects must be between 1 and {MAX_DELETE_KEYS}.")
     results: list[tuple] = []
     for node in objects:
         key = xmlio.text(node, "Key")

@@ -9,10 +9,10 @@ from aiohttp import web
 
 from . import xmlio
 from .context import Ctx, check_key, empty, iso_date, url_encode, xml_response
+from ..values import MAX_LIST_KEYS, MAX_PARTS, MAX_PUT_SIZE
 from .errors import CosServerError
 from .handlers_bucket import DELETE_LIMIT, read_body
 from .handlers_object import object_acl, open_source
-from .storage import MAX_PARTS, MAX_PUT
 from .transfer import meta_from_headers, receive
 
 
@@ -39,7 +39,7 @@ async def initiate(ctx: Ctx, request: web.Request) -> web.Response:
 def _part_number(ctx: Ctx) -> int:
     raw = ctx.params.get("partNumber", "")
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PARTS:
-        raise CosServerError("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive.")
+        raise CosServerError("InvalidArgument", f"Part number must be an integer between 1 and {MAX_PARTS}, inclusive.")
     return int(raw)
 
 
@@ -68,7 +68,7 @@ async def copy_part(ctx: Ctx, request: web.Request, upload_id: str, number: int)
             if not found or int(found.group(1)) > int(found.group(2)) or int(found.group(2)) >= source.size:
                 raise CosServerError("InvalidArgument", "The x-cos-copy-source-range value is not valid.")
             first, last = int(found.group(1)), int(found.group(2))
-        if last - first + 1 > MAX_PUT:
+        if last - first + 1 > MAX_PUT_SIZE:
             raise CosServerError("EntityTooLarge")
         blob = await asyncio.to_thread(ctx.storage.copy_blob, fh, first, last - first + 1)
     finally:
@@ -85,7 +85,7 @@ async def list_parts(ctx: Ctx, request: web.Request) -> web.Response:
     upload_id = _upload_id(ctx)
     upload = ctx.storage.get_upload(ctx.bucket, ctx.key, upload_id)
     encoding = ctx.params.get("encoding-type", "")
-    max_parts = ctx.param_int("max-parts", 1000, 0, 1000)
+    max_parts = ctx.param_int("max-parts", MAX_LIST_KEYS, 0, MAX_LIST_KEYS)
     marker = ctx.param_int("part-number-marker", 0, 0)
     parts, truncated = ctx.storage.list_parts(upload_id, marker, max_parts)
     enc = url_encode if encoding == "url" else (lambda s: s)
@@ -138,7 +138,7 @@ async def list_uploads(ctx: Ctx, request: web.Request) -> web.Response:
     delimiter = p.get("delimiter", "")
     if len(delimiter) > 1:
         raise CosServerError("InvalidDelimiter")
-    max_uploads = ctx.param_int("max-uploads", 1000, 1, 1000)
+    max_uploads = ctx.param_int("max-uploads", MAX_LIST_KEYS, 1, MAX_LIST_KEYS)
     prefix, key_marker, id_marker = p.get("prefix", ""), p.get("key-marker", ""), p.get("upload-id-marker", "")
     uploads, prefixes, truncated, next_key, next_id = ctx.storage.list_uploads(
         ctx.bucket, prefix, delimiter, key_marker, id_marker, max_uploads

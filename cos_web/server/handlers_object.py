@@ -10,12 +10,13 @@ from aiohttp import web
 
 from . import acl as acls
 from .context import HOST_RE, Ctx, check_key, empty, iso_date, xml_response
+from ..values import MAX_PUT_SIZE, METADATA_DIRECTIVES, RESPONSE_OVERRIDES
 from .errors import CosServerError
 from .handlers_bucket import parse_acl
-from .storage import MAX_PUT, ObjectMeta, ObjectRecord
+from .storage import ObjectMeta, ObjectRecord
 from .transfer import (
-    RESPONSE_OVERRIDES,
     check_conditions,
+    check_storage_class,
     meta_from_headers,
     object_headers,
     parse_range,
@@ -77,7 +78,7 @@ async def open_source(ctx: Ctx, request: web.Request):
 
 async def copy_object(ctx: Ctx, request: web.Request) -> web.Response:
     directive = request.headers.get("x-cos-metadata-directive", "Copy")
-    if directive not in ("Copy", "Replaced"):
+    if directive not in METADATA_DIRECTIVES:
         raise CosServerError("InvalidArgument", "Invalid x-cos-metadata-directive.")
     ctx.storage.bucket(ctx.bucket)
     bucket, key, source, fh = await open_source(ctx, request)
@@ -88,13 +89,13 @@ async def copy_object(ctx: Ctx, request: web.Request) -> web.Response:
                 "This copy request is illegal because it is trying to copy an object to itself without "
                 "changing the object's metadata.",
             )
-        if source.size > MAX_PUT:
+        if source.size > MAX_PUT_SIZE:
             raise CosServerError("InvalidRequest", "The source object is larger than 5 GB; use part copy.")
         if directive == "Replaced":
             meta = meta_from_headers(request, ctx.key)
         else:
             meta = ObjectMeta(source.meta.content_type, dict(source.meta.headers), dict(source.meta.meta),
-                              request.headers.get("x-cos-storage-class", "STANDARD").upper())
+                              check_storage_class(request.headers.get("x-cos-storage-class")))
         meta.acl = object_acl(request)
         blob = await asyncio.to_thread(ctx.storage.copy_blob, fh, 0, source.size)
     finally:

@@ -38,12 +38,9 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from . import crc64
+from ..values import MAX_BUCKETS, MAX_PARTS, MIN_PART_SIZE
 from .blobs import Blob, BlobWriter
 from .errors import CosServerError
-
-MIN_PART = 1 << 20
-MAX_PARTS = 10000
-MAX_PUT = 5 << 30
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS buckets (
@@ -296,7 +293,7 @@ class Storage:
         with self._lock, self._tx():
             if self._db.execute("SELECT 1 FROM buckets WHERE name=?", (name,)).fetchone():
                 raise CosServerError("BucketAlreadyOwnedByYou")
-            if self._db.execute("SELECT count(*) FROM buckets").fetchone()[0] >= 200:
+            if self._db.execute("SELECT count(*) FROM buckets").fetchone()[0] >= MAX_BUCKETS:
                 raise CosServerError("TooManyBuckets")
             created = _now()
             self._db.execute(
@@ -558,7 +555,7 @@ class Storage:
                         raise CosServerError("InvalidPart", "The part numbers are not continuous.")
                     parts.append(part)
                 for part in parts[:-1]:
-                    if part.size < MIN_PART:
+                    if part.size < MIN_PART_SIZE:
                         raise CosServerError("EntityTooSmall")
                 crc: int | None = 0
                 for part in parts:

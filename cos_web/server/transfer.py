@@ -16,23 +16,13 @@ from typing import BinaryIO
 
 from aiohttp import web
 
+from ..values import DEFAULT_STORAGE_CLASS, MAX_METADATA_BYTES, MAX_PUT_SIZE, RESPONSE_OVERRIDES, STORAGE_CLASSES
 from .context import Ctx, http_date
 from .errors import CosServerError, NotModified
-from .storage import MAX_PUT, Blob, ObjectMeta, ObjectRecord
+from .storage import Blob, ObjectMeta, ObjectRecord
 
 CHUNK = 1 << 20
-META_LIMIT = 2048
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
-STORAGE_CLASSES = {"STANDARD", "STANDARD_IA", "ARCHIVE", "DEEP_ARCHIVE", "INTELLIGENT_TIERING", "MAZ_STANDARD",
-                   "MAZ_STANDARD_IA", "MAZ_INTELLIGENT_TIERING"}
-RESPONSE_OVERRIDES = {
-    "response-content-type": "Content-Type",
-    "response-content-language": "Content-Language",
-    "response-expires": "Expires",
-    "response-cache-control": "Cache-Control",
-    "response-content-disposition": "Content-Disposition",
-    "response-content-encoding": "Content-Encoding",
-}
 _MIME = mimetypes.MimeTypes(filenames=())
 
 
@@ -53,7 +43,7 @@ def expected_md5(request: web.Request) -> str | None:
     return digest.hex()
 
 
-def check_length(request: web.Request, limit: int = MAX_PUT) -> None:
+def check_length(request: web.Request, limit: int = MAX_PUT_SIZE) -> None:
     chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
     if request.content_length is None and not chunked:
         raise CosServerError("MissingContentLength")
@@ -61,7 +51,7 @@ def check_length(request: web.Request, limit: int = MAX_PUT) -> None:
         raise CosServerError("EntityTooLarge")
 
 
-async def receive(ctx: Ctx, request: web.Request, limit: int = MAX_PUT) -> Blob:
+async def receive(ctx: Ctx, request: web.Request, limit: int = MAX_PUT_SIZE) -> Blob:
     """Stream the request body into a durable blob, checking length and Content-MD5."""
     check_length(request, limit)
     md5 = expected_md5(request)
@@ -105,6 +95,14 @@ async def receive(ctx: Ctx, request: web.Request, limit: int = MAX_PUT) -> Blob:
         raise
 
 
+def check_storage_class(value: str | None) -> str:
+    """The storage class an ``x-cos-storage-class`` header names (STANDARD if none), or InvalidArgument."""
+    storage_class = (DEFAULT_STORAGE_CLASS if value is None else value).upper()
+    if storage_class not in STORAGE_CLASSES:
+        raise CosServerError("InvalidArgument", "The storage class you specified is not valid.")
+    return storage_class
+
+
 def meta_from_headers(request: web.Request, key: str) -> ObjectMeta:
     """Content-Type, stored standard headers, x-cos-meta-*, storage class (ACL is set by the caller)."""
     headers = request.headers
@@ -112,11 +110,9 @@ def meta_from_headers(request: web.Request, key: str) -> ObjectMeta:
     for name, value in headers.items():
         if name.lower().startswith("x-cos-meta-"):
             meta[name.lower()] = value
-    if sum(len(n) + len(v) for n, v in meta.items()) > META_LIMIT:
+    if sum(len(n) + len(v) for n, v in meta.items()) > MAX_METADATA_BYTES:
         raise CosServerError("MetadataTooLarge")
-    storage_class = headers.get("x-cos-storage-class", "STANDARD").upper()
-    if storage_class not in STORAGE_CLASSES:
-        raise CosServerError("InvalidArgument", "The storage class you specified is not valid.")
+    storage_class = check_storage_class(headers.get("x-cos-storage-class"))
     stored = {h: headers[h] for h in STORED_HEADERS if headers.get(h)}  # an empty header stores nothing
     content_type = headers.get("Content-Type") or guess_type(key)
     return ObjectMeta(content_type, stored, meta, storage_class)
@@ -132,7 +128,7 @@ def object_headers(record: ObjectRecord) -> dict[str, str]:
     }
     if record.crc64 is not None:
         headers["x-cos-hash-crc64ecma"] = record.crc64
-    if record.meta.storage_class != "STANDARD":
+    if record.meta.storage_class != DEFAULT_STORAGE_CLASS:
         headers["x-cos-storage-class"] = record.meta.storage_class
     headers.update(record.meta.headers)
     headers.update(record.meta.meta)

@@ -1,0 +1,126 @@
+"""COS's value lists and limits, in one place for the client and the local server.
+
+The client checks parameters against these before sending (`cos_web.params`,
+`cos_web.upload`) and the server (`cos_web.server`) refuses requests outside
+them, so the two cannot drift apart. Pure data: importing this costs nothing.
+
+Where the JS SDK's documentation and COS's own documentation
+(``spec/cos-protocol.md``) disagree, the list follows what COS accepts:
+
+- storage classes: COS's classes, plus ``NEARLINE`` (the JS SDK's documentation
+  lists it, as the old name of ``STANDARD_IA``); ``MAZ_ARCHIVE`` is in neither
+  and is refused.
+- object canned ACLs: COS's list; ``public-read-write`` is refused for objects
+  ("objects have no WRITE permission"), though the JS SDK's documentation copies
+  it from the bucket list.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "STORAGE_CLASSES",
+    "DEFAULT_STORAGE_CLASS",
+    "BUCKET_ACLS",
+    "OBJECT_ACLS",
+    "PERMISSIONS",
+    "OBJECT_PERMISSIONS",
+    "GRANT_HEADERS",
+    "GRANT_PARAMS",
+    "RESPONSE_OVERRIDES",
+    "RESPONSE_PARAMS",
+    "METADATA_DIRECTIVES",
+    "MAX_KEY_BYTES",
+    "MIN_PART_SIZE",
+    "MAX_PART_SIZE",
+    "MAX_PARTS",
+    "MAX_PUT_SIZE",
+    "MAX_METADATA_BYTES",
+    "MAX_DELETE_KEYS",
+    "MAX_LIST_KEYS",
+    "MAX_LIST_BUCKETS",
+    "MAX_GRANTS",
+    "MAX_BUCKETS",
+    "MAX_BUCKET_HOST",
+    "SDK_BUCKET_PATTERN",
+    "BUCKET_NAME_PATTERN",
+    "REGION_PATTERN",
+]
+
+# ---------------------------------------------------------------- storage classes
+STORAGE_CLASSES = frozenset(
+    {
+        "STANDARD",
+        "STANDARD_IA",
+        "NEARLINE",
+        "ARCHIVE",
+        "DEEP_ARCHIVE",
+        "INTELLIGENT_TIERING",
+        "MAZ_STANDARD",
+        "MAZ_STANDARD_IA",
+        "MAZ_INTELLIGENT_TIERING",
+    }
+)
+DEFAULT_STORAGE_CLASS = "STANDARD"
+
+# ---------------------------------------------------------------- ACLs
+BUCKET_ACLS = frozenset({"private", "public-read", "public-read-write", "authenticated-read"})
+OBJECT_ACLS = frozenset(
+    {"default", "private", "public-read", "authenticated-read", "bucket-owner-read", "bucket-owner-full-control"}
+)
+PERMISSIONS = frozenset({"READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL"})
+OBJECT_PERMISSIONS = PERMISSIONS - {"WRITE"}  # objects have no WRITE permission
+# x-cos-grant-* request header -> the permission it grants.
+GRANT_HEADERS: dict[str, str] = {
+    "x-cos-grant-read": "READ",
+    "x-cos-grant-write": "WRITE",
+    "x-cos-grant-read-acp": "READ_ACP",
+    "x-cos-grant-write-acp": "WRITE_ACP",
+    "x-cos-grant-full-control": "FULL_CONTROL",
+}
+# The SDK's Grant* parameter -> its header (the JS SDK's names).
+GRANT_PARAMS: dict[str, str] = {
+    "GrantRead": "x-cos-grant-read",
+    "GrantWrite": "x-cos-grant-write",
+    "GrantFullControl": "x-cos-grant-full-control",
+    "GrantReadAcp": "x-cos-grant-read-acp",
+    "GrantWriteAcp": "x-cos-grant-write-acp",
+}
+
+# ---------------------------------------------------------------- GET object
+# response-* query parameter -> the response header it replaces (GET only).
+RESPONSE_OVERRIDES: dict[str, str] = {
+    "response-content-type": "Content-Type",
+    "response-content-language": "Content-Language",
+    "response-expires": "Expires",
+    "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+}
+# The SDK's Response* parameter -> its query parameter.
+RESPONSE_PARAMS: dict[str, str] = {
+    "Response" + header.replace("-", ""): query for query, header in RESPONSE_OVERRIDES.items()
+}
+
+METADATA_DIRECTIVES = frozenset({"Copy", "Replaced"})
+
+# ---------------------------------------------------------------- limits
+MAX_KEY_BYTES = 850  # object key: 1..850 bytes of UTF-8
+MIN_PART_SIZE = 1 << 20  # every part but the last is at least 1 MB
+MAX_PART_SIZE = 5 << 30  # a part is at most 5 GB
+MAX_PARTS = 10000  # part numbers are 1..MAX_PARTS
+MAX_PUT_SIZE = 5 << 30  # simple PUT and PUT-copy: at most 5 GB
+MAX_METADATA_BYTES = 2048  # x-cos-meta-* names and values together
+MAX_DELETE_KEYS = 1000  # keys in one multi-delete
+MAX_LIST_KEYS = 1000  # max-keys, max-parts, max-uploads
+MAX_LIST_BUCKETS = 2000  # GET service max-keys
+MAX_GRANTS = 100  # grants in one ACL
+MAX_BUCKETS = 200  # buckets per account
+MAX_BUCKET_HOST = 60  # "{bucket}.cos.{region}.myqcloud.com" at most this long
+
+# ---------------------------------------------------------------- names
+# The JS SDK's check of a Bucket parameter: "{name}-{appid}".
+SDK_BUCKET_PATTERN = r"^([a-z\d-]+)-(\d+)$"
+# COS's rule for a bucket name: [a-z0-9-], not starting or ending with "-", then "-{appid}".
+BUCKET_NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$"
+# The JS SDK's check of a Region parameter.
+REGION_PATTERN = r"^[a-z\d-]+$"
