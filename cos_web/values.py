@@ -121,6 +121,6 @@ MAX_BUCKET_HOST = 60  # "{bucket}.cos.{region}.myqcloud.com" at most this long
 # The JS SDK's check of a Bucket parameter: "{name}-{appid}".
 SDK_BUCKET_PATTERN = r"^([a-z\d-]+)-(\d+)$"
 # COS's rule for a bucket name: [a-z0-9-], not starting or ending with "-", then "-{appid}".
-BUCKET_NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$"
+BUCKET_NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]+$"  # [0-9], not \d: ASCII digits only
 # The JS SDK's check of a Region parameter.
 REGION_PATTERN = r"^[a-z\d-]+$"

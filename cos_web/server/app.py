@@ -179,7 +179,7 @@ def create_app(config: ServerConfig | CosServer | None = None) -> web.Applicatio
     app = web.Application(middlewares=[cos_middleware], client_max_size=64 << 20)
     app[SERVER_KEY] = server
     app[QUIET_KEY] = server.config.quiet
-    app.router.add_route("*", "/{tail:.*}", entry)
+    app.router.add_route("*", "/{tail:[\\s\\S]*}", entry)  # every path, keys with a newline too
     app.on_response_prepare.append(on_prepare)
 
     async def close(_app: web.Application) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, unquote_plus
 
 from ..auth import camsafe_encode, canonical_pairs, format_string, parse_authorization, signature
+from .digits import uint
 from .errors import CosServerError
 
 SKEW = 15 * 60
@@ -61,11 +62,17 @@ def auth_fields(req: SignedRequest) -> dict[str, str] | None:
 
 
 def _window(value: str | None) -> tuple[int, int]:
-    try:
-        start, end = (value or "").split(";")
-        return int(start), int(end)
-    except ValueError:
-        raise CosServerError("AccessDenied", "Invalid q-sign-time.") from None
+    """``start;end`` in ASCII digits, start not after end."""
+    start_s, _, end_s = (value or "").partition(";")
+    start, end = uint(start_s), uint(end_s)
+    if start is None or end is None or start > end:
+        raise CosServerError("AccessDenied", "Invalid q-sign-time.")
+    return start, end
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison that any header text can go through (compare_digest refuses non-ASCII str)."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
 
 
 def _signed_params(req: SignedRequest, names: list[str]) -> str:
@@ -112,13 +119,13 @@ def verify(req: SignedRequest, fields: Mapping[str, str], lookup: Callable[[str]
     start, end = _window(sign_time)
     key_start, key_end = _window(key_time)
     server_time = _iso(now)
-    if start > now + SKEW:
+    if start > now + SKEW or key_start > now + SKEW:  # not valid yet (beyond COS's 15-minute clock skew)
         raise CosServerError("RequestTimeTooSkewed", ServerTime=server_time)
     if now > end or now > key_end:
         raise CosServerError("AccessDenied", "Request has expired", ServerTime=server_time)
     if credential.token is not None:
         token = req.headers.get("x-cos-security-token") or dict(req.query).get("x-cos-security-token")
-        if not token or not hmac.compare_digest(token, credential.token):
+        if not token or not _same(token, credential.token):
             raise CosServerError("InvalidToken")
         if credential.expires is not None and now > credential.expires:
             raise CosServerError("ExpiredToken")
@@ -129,7 +136,7 @@ def verify(req: SignedRequest, fields: Mapping[str, str], lookup: Callable[[str]
     given = fields["q-signature"].lower()
     for host in hosts:
         http_string = format_string(req.method, req.path, params, _signed_headers(req, header_names, host))
-        if hmac.compare_digest(signature(credential.secret_key, key_time, sign_time, http_string), given):
+        if _same(given, signature(credential.secret_key, key_time, sign_time, http_string)):
             return credential
     raise CosServerError("SignatureDoesNotMatch")
 

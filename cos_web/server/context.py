@@ -14,13 +14,15 @@ from urllib.parse import quote, unquote
 from aiohttp import web
 
 from ..values import BUCKET_NAME_PATTERN, MAX_KEY_BYTES
+from ..auth import camsafe_encode
 from . import xmlio
 from .authz import Credential, parse_query
+from .digits import uint
 from .errors import CosServerError
 from .state import CosServer
 
 HOST_RE = re.compile(r"^(?P<bucket>[^.]+)\.cos\.(?P<region>[a-z0-9-]+)\.")
-BUCKET_RE = re.compile(BUCKET_NAME_PATTERN)
+BUCKET_RE = re.compile(BUCKET_NAME_PATTERN, re.ASCII)  # used with fullmatch (no "$" before a newline)
 SERVICE_RE = re.compile(r"^cos\.(?P<region>[a-z0-9-]+)\.")
 # Sub-resources COS has that this server does not implement.
 UNSUPPORTED = {
@@ -41,7 +43,7 @@ class Ctx:
     path: str  # decoded, leading "/"
     key: str  # path without the leading "/"
     query: list[tuple[str, str]]
-    params: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)  # by `param_name`: the names the signature covers
     sub: str | None = None
     credential: Credential | None = None
     started: float = field(default_factory=time.monotonic)
@@ -65,14 +67,42 @@ class Ctx:
     def appid(self) -> str:
         return (self.bucket or "").rsplit("-", 1)[-1]
 
+    def param(self, name: str, default: str = "") -> str:
+        """A query parameter's value, looked up the way the signature matched it (case-insensitively)."""
+        return self.params.get(param_name(name), default)
+
+    def has(self, name: str) -> bool:
+        return param_name(name) in self.params
+
     def param_int(self, name: str, default: int, low: int, high: int | None = None) -> int:
-        raw = self.params.get(name, "")
+        """An ASCII-digit parameter of at most 19 digits, at least ``low``; above ``high`` it is ``high``."""
+        raw = self.param(name)
         if raw == "":
             return default
-        if not raw.isdigit() or int(raw) < low:
+        value = uint(raw)
+        if value is None or value < low:
             raise CosServerError("InvalidArgument", f"Invalid {name}.")
-        value = int(raw)
         return min(value, high) if high is not None else value
+
+
+def param_name(name: str) -> str:
+    """The one spelling of a parameter name for both the signature check and the handlers.
+
+    The signature covers names as ``camsafe_encode(name).lower()``; the handlers look
+    them up the same way, so ``?uploadid=A`` cannot be signed while ``?uploadId=B`` is used.
+    """
+    return camsafe_encode(name).lower()
+
+
+def canonical_params(query: list[tuple[str, str]]) -> dict[str, str]:
+    """Parameters by `param_name`; two that share it (``uploadId`` and ``uploadid``, or a repeat) are refused."""
+    params: dict[str, str] = {}
+    for name, value in query:
+        canonical = param_name(name)
+        if canonical in params:
+            raise CosServerError("InvalidArgument", f"The parameter {name!r} is given more than once.")
+        params[canonical] = value
+    return params
 
 
 def build(server: CosServer, request: web.Request, request_id: str) -> Ctx:
@@ -85,24 +115,21 @@ def build(server: CosServer, request: web.Request, request_id: str) -> Ctx:
     if not path.startswith("/"):
         path = "/" + path
     query = parse_query(raw_query)
-    params: dict[str, str] = {}
-    for name, value in query:
-        params.setdefault(name, value)
+    params = canonical_params(query)
     hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     found = HOST_RE.match(hostname + ".")
     bucket = region = None
     if found and found.group("bucket") != "service":
         bucket, region = found.group("bucket"), found.group("region")
-        if not BUCKET_RE.match(bucket):
+        if not BUCKET_RE.fullmatch(bucket):
             raise CosServerError("InvalidBucketName")
     else:
         service = SERVICE_RE.match(hostname + ".")
         region = service.group("region") if service else None
     ctx = Ctx(server, request_id, host, bucket, region, path, path[1:], query, params)
-    lower = {n.lower() for n in params}
-    ctx.sub = next((s for s in SUBRESOURCES if s in params), None)
-    if ctx.sub is None and lower & UNSUPPORTED:
-        raise CosServerError("NotImplemented", f"Sub-resource {sorted(lower & UNSUPPORTED)[0]} is not supported.")
+    ctx.sub = next((s for s in SUBRESOURCES if param_name(s) in params), None)
+    if ctx.sub is None and params.keys() & UNSUPPORTED:
+        raise CosServerError("NotImplemented", f"Sub-resource {sorted(params.keys() & UNSUPPORTED)[0]} is not supported.")
     return ctx
 
 
@@ -113,7 +140,8 @@ def check_key(key: str) -> None:
     if (
         not key
         or key.startswith(("/", "\\"))
-        or any(c in key for c in "\x00\x18\x19\x1a\x1b")
+        or any(c in key for c in "\x18\x19\x1a\x1b")  # COS refuses these four
+        or not xmlio.xml_safe(key)  # stricter than COS: a listing could not carry the key (see docs/server.md)
         or any(part == ".." for part in key.replace("\\", "/").split("/"))
     ):
         raise CosServerError("InvalidObjectName")
@@ -121,6 +149,14 @@ def check_key(key: str) -> None:
         key.encode("utf-8")
     except UnicodeEncodeError:
         raise CosServerError("InvalidObjectName") from None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def header_safe(value: str) -> bool:
+    """True when ``value`` can go into a response header as is (no CR, LF or other control character)."""
+    return _CONTROL.search(value) is None
 
 
 def http_date(ts: float) -> str:

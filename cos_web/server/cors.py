@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from .digits import uint
 from .errors import CosServerError
 from .xmlio import text
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # these values end up in response headers
 METHODS = {"GET", "PUT", "POST", "DELETE", "HEAD"}
 
 # What a browser SDK reads; ExposeHeader cannot be "*".
@@ -55,8 +57,11 @@ def parse(root: ET.Element) -> list[dict]:
             value = text(node, extra)
             if value is not None:
                 rule[extra] = value
-        if "MaxAgeSeconds" in rule and not rule["MaxAgeSeconds"].isdigit():
+        if "MaxAgeSeconds" in rule and uint(rule["MaxAgeSeconds"]) is None:
             raise CosServerError("InvalidArgument", "Invalid MaxAgeSeconds.")
+        values = [v for name in ("AllowedOrigin", "AllowedHeader", "ExposeHeader") for v in rule[name]]
+        if any(_CONTROL.search(v) for v in values + [rule.get("MaxAgeSeconds", ""), rule.get("ResponseVary", "")]):
+            raise CosServerError("InvalidArgument", "A CORS rule value holds a control character.")
         rules.append(rule)
     if not rules:
         raise CosServerError("MalformedXML")

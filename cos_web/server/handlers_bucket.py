@@ -41,15 +41,15 @@ def owner(ctx: Ctx) -> list[tuple]:
 
 # ---------------------------------------------------------------- service
 async def list_buckets(ctx: Ctx, request: web.Request) -> web.Response:
-    region = ctx.params.get("region") or ctx.region
-    marker = ctx.params.get("marker", "")
+    region = ctx.param("region") or ctx.region
+    marker = ctx.param("marker", "")
     max_keys = ctx.param_int("max-keys", MAX_LIST_BUCKETS, 1, MAX_LIST_BUCKETS)
     buckets = [b for b in ctx.storage.list_buckets() if (not region or b.region == region) and b.name > marker]
     page, truncated = buckets[:max_keys], len(buckets) > max_keys
     items = [("Bucket", [("Name", b.name), ("Location", b.region), ("CreationDate", iso_date(b.created, False))])
              for b in page]
     children = [("Owner", owner(ctx)), ("Buckets", items)]
-    if "marker" in ctx.params or "max-keys" in ctx.params:
+    if ctx.has("marker") or ctx.has("max-keys"):
         children += [("Marker", marker), ("MaxKeys", max_keys), ("IsTruncated", truncated)]
         if truncated:
             children.append(("NextMarker", page[-1].name))
@@ -59,7 +59,7 @@ async def list_buckets(ctx: Ctx, request: web.Request) -> web.Response:
 # ---------------------------------------------------------------- bucket
 async def put_bucket(ctx: Ctx, request: web.Request) -> web.Response:
     name = ctx.bucket or ""
-    if not BUCKET_RE.match(name):
+    if not BUCKET_RE.fullmatch(name):
         raise CosServerError("InvalidBucketName")
     if len(f"{name}.cos.{ctx.region}.myqcloud.com") > MAX_BUCKET_HOST:
         raise CosServerError("BucketNameTooLong")
@@ -80,15 +80,14 @@ async def delete_bucket(ctx: Ctx, request: web.Request) -> web.Response:
 
 
 async def get_bucket(ctx: Ctx, request: web.Request) -> web.Response:
-    p = ctx.params
-    encoding = p.get("encoding-type", "")
+    encoding = ctx.param("encoding-type", "")
     if encoding not in ("", "url"):
         raise CosServerError("InvalidArgument", "Invalid Encoding Method specified in Request.")
-    delimiter = p.get("delimiter", "")
+    delimiter = ctx.param("delimiter", "")
     if len(delimiter) > 1:
         raise CosServerError("InvalidDelimiter")
     max_keys = ctx.param_int("max-keys", MAX_LIST_KEYS, 0, MAX_LIST_KEYS)
-    prefix, marker = p.get("prefix", ""), p.get("marker", "")
+    prefix, marker = ctx.param("prefix", ""), ctx.param("marker", "")
     bucket = ctx.storage.bucket(ctx.bucket)
     contents, prefixes, truncated, next_marker = ctx.storage.list_objects(
         ctx.bucket, prefix, delimiter, marker, max_keys

@@ -10,6 +10,7 @@ from aiohttp import web
 from . import xmlio
 from .context import Ctx, check_key, empty, iso_date, url_encode, xml_response
 from ..values import MAX_LIST_KEYS, MAX_PARTS, MAX_PUT_SIZE
+from .digits import uint
 from .errors import CosServerError
 from .handlers_bucket import DELETE_LIMIT, read_body
 from .handlers_object import object_acl, open_source
@@ -21,7 +22,7 @@ def _who(ctx: Ctx) -> list[tuple]:
 
 
 def _upload_id(ctx: Ctx) -> str:
-    upload_id = ctx.params.get("uploadId", "")
+    upload_id = ctx.param("uploadId", "")
     if not upload_id:
         raise CosServerError("NoSuchUpload")
     return upload_id
@@ -37,10 +38,10 @@ async def initiate(ctx: Ctx, request: web.Request) -> web.Response:
 
 
 def _part_number(ctx: Ctx) -> int:
-    raw = ctx.params.get("partNumber", "")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PARTS:
+    number = uint(ctx.param("partNumber"))
+    if number is None or not 1 <= number <= MAX_PARTS:
         raise CosServerError("InvalidArgument", f"Part number must be an integer between 1 and {MAX_PARTS}, inclusive.")
-    return int(raw)
+    return number
 
 
 async def upload_part(ctx: Ctx, request: web.Request) -> web.Response:
@@ -64,10 +65,11 @@ async def copy_part(ctx: Ctx, request: web.Request, upload_id: str, number: int)
         first, last = 0, source.size - 1
         spec = request.headers.get("x-cos-copy-source-range")
         if spec:
-            found = re.fullmatch(r"bytes=(\d+)-(\d+)", spec.strip())
-            if not found or int(found.group(1)) > int(found.group(2)) or int(found.group(2)) >= source.size:
+            found = re.fullmatch(r"bytes=([0-9]+)-([0-9]+)", spec.strip(), re.ASCII)
+            first_n, last_n = (uint(found.group(1)), uint(found.group(2))) if found else (None, None)
+            if first_n is None or last_n is None or first_n > last_n or last_n >= source.size:
                 raise CosServerError("InvalidArgument", "The x-cos-copy-source-range value is not valid.")
-            first, last = int(found.group(1)), int(found.group(2))
+            first, last = first_n, last_n
         if last - first + 1 > MAX_PUT_SIZE:
             raise CosServerError("EntityTooLarge")
         blob = await asyncio.to_thread(ctx.storage.copy_blob, fh, first, last - first + 1)
@@ -84,7 +86,7 @@ async def list_parts(ctx: Ctx, request: web.Request) -> web.Response:
     check_key(ctx.key)
     upload_id = _upload_id(ctx)
     upload = ctx.storage.get_upload(ctx.bucket, ctx.key, upload_id)
-    encoding = ctx.params.get("encoding-type", "")
+    encoding = ctx.param("encoding-type", "")
     max_parts = ctx.param_int("max-parts", MAX_LIST_KEYS, 0, MAX_LIST_KEYS)
     marker = ctx.param_int("part-number-marker", 0, 0)
     parts, truncated = ctx.storage.list_parts(upload_id, marker, max_parts)
@@ -114,10 +116,10 @@ async def complete(ctx: Ctx, request: web.Request) -> web.Response:
         raise CosServerError("MalformedXML")
     listed = []
     for node in root.findall("Part"):
-        number, etag = xmlio.text(node, "PartNumber"), xmlio.text(node, "ETag")
-        if not number or not number.isdigit() or etag is None:
+        number, etag = uint(xmlio.text(node, "PartNumber")), xmlio.text(node, "ETag")
+        if number is None or etag is None:
             raise CosServerError("MalformedXML")
-        listed.append((int(number), etag))
+        listed.append((number, etag))
     record = await asyncio.to_thread(ctx.storage.complete_upload, ctx.bucket, ctx.key, upload_id, listed)
     location = f"http://{ctx.host}/{url_encode(ctx.key)}"
     headers = {"x-cos-hash-crc64ecma": record.crc64} if record.crc64 else {}
@@ -133,13 +135,12 @@ async def abort(ctx: Ctx, request: web.Request) -> web.Response:
 
 
 async def list_uploads(ctx: Ctx, request: web.Request) -> web.Response:
-    p = ctx.params
-    encoding = p.get("encoding-type", "")
-    delimiter = p.get("delimiter", "")
+    encoding = ctx.param("encoding-type", "")
+    delimiter = ctx.param("delimiter", "")
     if len(delimiter) > 1:
         raise CosServerError("InvalidDelimiter")
     max_uploads = ctx.param_int("max-uploads", MAX_LIST_KEYS, 1, MAX_LIST_KEYS)
-    prefix, key_marker, id_marker = p.get("prefix", ""), p.get("key-marker", ""), p.get("upload-id-marker", "")
+    prefix, key_marker, id_marker = ctx.param("prefix"), ctx.param("key-marker"), ctx.param("upload-id-marker")
     uploads, prefixes, truncated, next_key, next_id = ctx.storage.list_uploads(
         ctx.bucket, prefix, delimiter, key_marker, id_marker, max_uploads
     )

@@ -9,7 +9,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from . import acl as acls
-from .context import HOST_RE, Ctx, check_key, empty, iso_date, xml_response
+from .context import HOST_RE, Ctx, check_key, empty, header_safe, iso_date, xml_response
 from ..values import MAX_PUT_SIZE, METADATA_DIRECTIVES, RESPONSE_OVERRIDES
 from .errors import CosServerError
 from .handlers_bucket import parse_acl
@@ -109,6 +109,8 @@ async def copy_object(ctx: Ctx, request: web.Request) -> web.Response:
 async def get_object(ctx: Ctx, request: web.Request) -> web.StreamResponse:
     check_key(ctx.key)
     overrides = {RESPONSE_OVERRIDES[n]: v for n, v in ctx.params.items() if n in RESPONSE_OVERRIDES}
+    if not all(header_safe(v) for v in overrides.values()):
+        raise CosServerError("InvalidArgument", "A response-* parameter holds a control character.")
     if overrides and ctx.credential is None:
         raise CosServerError("AccessDenied", "Anonymous requests cannot use response-* parameters.")
     record, fh = ctx.storage.open_object(ctx.bucket, ctx.key)

@@ -168,9 +168,16 @@ def _object(row: sqlite3.Row) -> ObjectRecord:
     )
 
 
-def _successor(prefix: str) -> str:
-    """The smallest string greater than every string starting with ``prefix``."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+def _successor(prefix: str) -> str | None:
+    """The smallest string greater than every string starting with ``prefix`` (None: there is none).
+
+    Skips the surrogate block (no key holds one) and carries past U+10FFFF.
+    """
+    stem = prefix.rstrip("\U0010ffff")
+    if not stem:
+        return None
+    nxt = ord(stem[-1]) + 1
+    return stem[:-1] + chr(0xE000 if 0xD800 <= nxt <= 0xDFFF else nxt)
 
 
 class Storage:
@@ -441,9 +448,11 @@ class Storage:
         if delimiter and marker.startswith(prefix):
             cut = marker.find(delimiter, len(prefix))
             if cut >= 0 and marker == marker[: cut + len(delimiter)]:
-                start, inclusive = _successor(marker), True
+                start, inclusive = _successor(marker), True  # type: ignore[assignment]
         last: str | None = None
         while True:
+            if start is None:  # nothing sorts after the marker or the last common prefix
+                return contents, prefixes, False, None
             op = ">=" if inclusive else ">"
             with self._lock:
                 rows = self._db.execute(
@@ -463,7 +472,7 @@ class Storage:
                     common = key[: cut + len(delimiter)]
                     prefixes.append(common)
                     last = common
-                    start, inclusive = _successor(common), True
+                    start, inclusive = _successor(common), True  # type: ignore[assignment]
                     break
                 contents.append(_object(row))
                 last = key

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import hashlib
 import mimetypes
 from typing import BinaryIO
 
@@ -18,6 +19,7 @@ from aiohttp import web
 
 from ..values import DEFAULT_STORAGE_CLASS, MAX_METADATA_BYTES, MAX_PUT_SIZE, RESPONSE_OVERRIDES, STORAGE_CLASSES
 from .context import Ctx, http_date
+from .digits import uint_or_huge
 from .errors import CosServerError, NotModified
 from .storage import Blob, ObjectMeta, ObjectRecord
 
@@ -43,6 +45,17 @@ def expected_md5(request: web.Request) -> str | None:
     return digest.hex()
 
 
+def expected_sha1(request: web.Request) -> str | None:
+    """``x-cos-content-sha1`` as 40 hex digits (lower-cased), None when absent, InvalidDigest when malformed."""
+    raw = request.headers.get("x-cos-content-sha1")
+    if raw is None:
+        return None
+    raw = raw.strip().lower()
+    if len(raw) != 40 or not raw.isascii() or any(c not in "0123456789abcdef" for c in raw):
+        raise CosServerError("InvalidDigest", "The x-cos-content-sha1 you specified is not valid.")
+    return raw
+
+
 def check_length(request: web.Request, limit: int = MAX_PUT_SIZE) -> None:
     chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
     if request.content_length is None and not chunked:
@@ -55,7 +68,14 @@ async def receive(ctx: Ctx, request: web.Request, limit: int = MAX_PUT_SIZE) -> 
     """Stream the request body into a durable blob, checking length and Content-MD5."""
     check_length(request, limit)
     md5 = expected_md5(request)
+    sha1 = expected_sha1(request)
     writer = ctx.storage.writer()
+    write = writer.write
+    sha1_hash = hashlib.sha1() if sha1 is not None else None
+    if sha1_hash is not None:
+        def write(data: bytes) -> None:  # noqa: F811 - the SHA-1 rides along in the same worker call
+            sha1_hash.update(data)
+            writer.write(data)
     loop = asyncio.get_running_loop()
     pending: asyncio.Future | None = None
     chunks: list[bytes] = []
@@ -73,7 +93,7 @@ async def receive(ctx: Ctx, request: web.Request, limit: int = MAX_PUT_SIZE) -> 
                 if pending is not None:
                     await pending
                 data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-                pending = loop.run_in_executor(ctx.storage.pool, writer.write, data)
+                pending = loop.run_in_executor(ctx.storage.pool, write, data)
                 chunks, buffered = [], 0
             if not chunk:
                 break
@@ -84,6 +104,8 @@ async def receive(ctx: Ctx, request: web.Request, limit: int = MAX_PUT_SIZE) -> 
             raise CosServerError("IncompleteBody")
         if md5 is not None and md5 != writer.md5_hex:
             raise CosServerError("BadDigest")
+        if sha1_hash is not None and sha1 != sha1_hash.hexdigest():
+            raise CosServerError("BadDigest", "The x-cos-content-sha1 you specified did not match what we received.")
         return await loop.run_in_executor(None, writer.finish)
     except BaseException:
         if pending is not None:
@@ -178,16 +200,18 @@ def parse_range(value: str | None, size: int) -> tuple[int, int] | None:
         return None
     first_s, _, last_s = spec.partition("-")
     first_s, last_s = first_s.strip(), last_s.strip()
-    if not (first_s.isdigit() or first_s == "") or not (last_s.isdigit() or last_s == "") or (not first_s and not last_s):
-        return None
-    if first_s == "":
-        length = int(last_s)
-        if length == 0 or size == 0:
+    first_n = uint_or_huge(first_s) if first_s else None
+    last_n = uint_or_huge(last_s) if last_s else None
+    if (first_s and first_n is None) or (last_s and last_n is None) or (not first_s and not last_s):
+        return None  # not a byte range we read (Unicode digits too): the whole object, as for any bad Range
+    if first_n is None:
+        assert last_n is not None
+        if last_n == 0 or size == 0:
             raise CosServerError("InvalidRange", headers={"Content-Range": f"bytes */{size}"})
-        return max(0, size - length), size - 1
-    first = int(first_s)
-    last = int(last_s) if last_s else size - 1
-    if last_s and last < first:
+        return max(0, size - last_n), size - 1
+    first = first_n
+    last = last_n if last_n is not None else size - 1
+    if last_n is not None and last < first:
         return None
     if first >= size:
         raise CosServerError("InvalidRange", headers={"Content-Range": f"bytes */{size}"})

@@ -11,6 +11,7 @@ Rendering writes COS's declaration and no namespace, from plain nested tuples:
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import Any
@@ -67,10 +68,21 @@ def text(element: ET.Element, name: str, default: str | None = None) -> str | No
     return (child.text or "").strip()
 
 
+# Characters XML 1.0 cannot carry at all, not even as &#...; references.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(value: str) -> bool:
+    """True when ``value`` can be written in an XML 1.0 document."""
+    return _NOT_XML.search(value) is None
+
+
 def _escape(value: str) -> str:
-    return (
-        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
+    """Escaped text; CR as ``&#13;`` (a parser would read a raw CR as LF), and anything XML cannot
+    carry as U+FFFD, so a document is always well-formed (keys with such characters are refused
+    on the way in; this only guards values from elsewhere)."""
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return _NOT_XML.sub("\ufffd", value.replace("\r", "&#13;"))
 
 
 def _scalar(value: Any) -> str:
