@@ -37,7 +37,7 @@ from .transport import (
     Response,
     Transport,
     TransportError,
-    default_transport,
+    make_transport,
     no_task_running,
     run_done_callback,
     send_with_timeout,
@@ -74,6 +74,7 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "ObjectKeySimplifyCheck": True,
     "getAuthorization": None,
     "getSTS": None,
+    "Transport": "auto",  # or "xhr", "fetch", "pyfetch", "urllib" (cos_web.transport.make_transport)
 }
 
 MAX_RETRIES = 3  # as the JS SDK: up to 4 attempts
@@ -353,7 +354,7 @@ class COS:
         options: Mapping[str, Any] | None = None,
         /,
         *,
-        transport: Transport | None = None,
+        transport: Transport | str | None = None,
         clock: Callable[[], float] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -370,7 +371,7 @@ class COS:
             if opts[name] is not None and not callable(opts[name]):
                 raise invalid_parameter(name, "must be a function")
         self.options = opts
-        self._transport = transport or default_transport()
+        self._transport = make_transport(transport if transport is not None else opts["Transport"])
         self._clock = clock or time.time
         self._sleep = asyncio.sleep  # back-off between retries (tests replace it)
         self._sts_cache: list[dict[str, Any]] = []

@@ -3,25 +3,31 @@
 The client holds policy (signing, retries, clock skew, result shapes); a
 transport only moves one request and its response:
 
-- :class:`FetchTransport`: the browser's ``fetch``;
 - :class:`XHRTransport`: ``XMLHttpRequest``, for request-body (upload) progress,
-  which ``fetch`` cannot report, and download progress;
-- :class:`BrowserTransport`: fetch, or XHR when the request asks for progress;
+  which ``fetch`` cannot report, and download progress (pages and workers only);
+- :class:`FetchTransport`: ``fetch``, wherever it exists (also Node.js and Deno):
+  download progress from the response stream, upload progress once, at the end;
+- :class:`BrowserTransport`: XHR, or fetch for Blob/ArrayBuffer downloads, and
+  fetch for everything where there is no ``XMLHttpRequest``;
+- :class:`PyfetchTransport`: Pyodide's stock ``pyodide.http.pyfetch``;
 - :class:`MockTransport`: a handler function, for CPython unit tests;
 - :class:`UrllibTransport`: plain CPython HTTP (stdlib), for tests against the
   local COS server without a browser.
+
+:func:`make_transport` picks one by name (``COS(Transport="fetch")`` or
+``COS(transport=...)``): "auto" (the default), "xhr", "fetch", "pyfetch", "urllib".
 
 A transport raises :class:`TransportError` when no HTTP response came (network
 error, CORS refusal), and lets ``asyncio.CancelledError`` through after aborting
 the request: cancelling the task that awaits ``send`` is how a request is
 cancelled (the timeout is such a cancellation, see :func:`send_with_timeout`).
 Request bodies that are JS objects (File, Blob, ArrayBuffer, Uint8Array) are
-handed to the browser as they are, never copied into Python memory.
+handed to the platform as they are, never copied into Python memory.
 
-Both browser transports hand the whole exchange to one small JS function (made
+The fetch and XHR transports hand the whole exchange to one small JS function (made
 once): it sends, reads the body and calls back into Python once with the status,
-the raw header text and the body, waking the awaiting task in that same browser
-event (see :class:`_Reply`).
+the raw header text and the body, waking the awaiting task in that same JS event
+(see :class:`_Reply`).
 """
 
 from __future__ import annotations
@@ -42,6 +48,10 @@ __all__ = [
     "FetchTransport",
     "XHRTransport",
     "BrowserTransport",
+    "PyfetchTransport",
+    "TRANSPORT_NAMES",
+    "make_transport",
+    "transport_class",
     "default_transport",
     "send_with_timeout",
     "FORBIDDEN_HEADERS",
@@ -157,6 +167,8 @@ class UrllibTransport:
                 headers_out[k] = headers_out[k] + ", " + v if k in headers_out else v
         if request.on_upload_progress and body:
             request.on_upload_progress(len(body), len(body))
+        if request.on_download_progress:
+            request.on_download_progress(len(raw), len(raw))
         if request.response_type == "text":
             data: Any = raw.decode("utf-8", "replace")
         else:
@@ -171,19 +183,40 @@ def _request_headers(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.headers.items() if k.lower() not in FORBIDDEN_HEADERS}
 
 
-# One request, one call back into Python: the browser does the whole exchange (fetch or
+# One request, one call back into Python: the platform does the whole exchange (fetch or
 # XHR, body read as text / ArrayBuffer / Blob) and calls ``done(id, result)`` once with
 # {status, statusText, headers (raw "name: value\r\n" text), body} or {status: 0, error}.
 # ``send`` returns what ``.abort()`` aborts the request (the XHR or an AbortController).
+# With ``down`` and no XHR, fetch reads the body stream itself to report download progress
+# (loaded, total); total is the Content-Length, 0 when unknown (as XHR's progress events).
 _SEND_JS = r"""
 const [done] = arguments;
+async function streamed(r, rtype, down) {
+  const length = +r.headers.get("content-length") || 0;
+  const reader = r.body.getReader();
+  const chunks = [];
+  let loaded = 0;
+  for (;;) {
+    const { done: end, value } = await reader.read();
+    if (end) break;
+    chunks.push(value);
+    loaded += value.byteLength;
+    down(loaded, length && Math.max(length, loaded));
+  }
+  if (rtype === "blob") return new Blob(chunks, { type: r.headers.get("content-type") || "" });
+  const all = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) { all.set(c, at); at += c.byteLength; }
+  return rtype === "text" ? new TextDecoder().decode(all) : all.buffer;
+}
 return function send(id, method, url, headers, body, rtype, up, down, useXhr) {
   const fail = (e) => done(id, { status: 0, error: String(e && e.message || e) });
   const hs = headers ? headers.split("\n") : [];
   if (body === undefined) body = null;
   if (useXhr) {
-    const x = new XMLHttpRequest();
+    let x;
     try {
+      x = new XMLHttpRequest();
       x.open(method, url, true);
       x.responseType = rtype === "bytes" ? "arraybuffer" : rtype;
       for (let i = 0; i + 1 < hs.length; i += 2) x.setRequestHeader(hs[i], hs[i + 1]);
@@ -204,7 +237,11 @@ return function send(id, method, url, headers, body, rtype, up, down, useXhr) {
   if (body !== null) init.body = body;
   let r;
   fetch(url, init)
-    .then((res) => { r = res; return rtype === "text" ? r.text() : rtype === "blob" ? r.blob() : r.arrayBuffer(); })
+    .then((res) => {
+      r = res;
+      if (down && r.body) return streamed(r, rtype, down);
+      return rtype === "text" ? r.text() : rtype === "blob" ? r.blob() : r.arrayBuffer();
+    })
     .then((b) => {
       let h = "";
       for (const [k, v] of r.headers) h += k + ": " + v + "\r\n";
@@ -350,29 +387,43 @@ def parse_raw_headers(raw: str | None) -> dict[str, str]:
     return headers
 
 
-async def _send_js(request: Request, use_xhr: bool) -> Response:
-    """One request through the JS helper: awaited once, aborted if the awaiting task is cancelled."""
+def _js_request_parts(request: Request) -> tuple[dict[str, str], Any]:
+    """The headers a page may set (checked) and the body as a JS value (None for GET/HEAD)."""
     headers = _request_headers(request)
-    joined = "\n".join(f"{k}\n{v}" for k, v in headers.items())
-    if joined.count("\n") != 2 * len(headers) - 1 and headers:
+    if any("\n" in k or "\n" in v for k, v in headers.items()):
         # a newline inside a name or value: fetch/XHR would refuse the header
         raise TransportError("CORS blocked or network error (invalid header)", request.url)
     body = request.body
-    if body is not None and request.method not in ("GET", "HEAD"):
-        from ._js import to_js_body
+    if body is None or request.method in ("GET", "HEAD"):
+        return headers, None
+    from ._js import to_js_body
 
-        body = to_js_body(body)
-    else:
-        body = None
+    return headers, to_js_body(body)
+
+
+def _report_sent(request: Request) -> None:
+    """The one upload-progress event a fetch can give: the whole body, once the response came."""
+    if request.on_upload_progress is not None and request.body is not None:
+        from ._js import body_size
+
+        size = body_size(request.body)
+        request.on_upload_progress(size, size)
+
+
+async def _send_js(request: Request, use_xhr: bool) -> Response:
+    """One request through the JS helper: awaited once, aborted if the awaiting task is cancelled."""
+    headers, body = _js_request_parts(request)
+    joined = "\n".join(f"{k}\n{v}" for k, v in headers.items())
     rtype = request.response_type
     up = down = None
-    if use_xhr:
+    if request.on_upload_progress is not None and use_xhr:
         from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
-        if request.on_upload_progress is not None:
-            up = create_proxy(request.on_upload_progress)
-        if request.on_download_progress is not None:
-            down = create_proxy(request.on_download_progress)
+        up = create_proxy(request.on_upload_progress)
+    if request.on_download_progress is not None:
+        from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
+
+        down = create_proxy(request.on_download_progress)
     req_id = next(_IDS)
     reply = _PENDING[req_id] = _Reply(asyncio.get_running_loop())
     try:
@@ -394,6 +445,8 @@ async def _send_js(request: Request, use_xhr: bool) -> Response:
         error = result.error
         raise TransportError(f"CORS blocked or network error ({error})" if error else "CORS blocked or network error",
                              request.url)  # fmt: skip
+    if not use_xhr:
+        _report_sent(request)
     data = result.body
     if rtype == "bytes":
         data = data.to_bytes() if data is not None else b""
@@ -401,14 +454,22 @@ async def _send_js(request: Request, use_xhr: bool) -> Response:
 
 
 class FetchTransport:
-    """``fetch`` (the whole exchange in JS, one call back); cancelling the awaiting task aborts it."""
+    """``fetch`` (the whole exchange in JS, one call back); cancelling the awaiting task aborts it.
+
+    Works wherever ``fetch`` does: pages, workers, Node.js, Deno. Download progress comes
+    from reading the response stream; upload progress cannot be observed through fetch, so
+    it is reported once, as the whole body, when the response arrives.
+    """
 
     async def send(self, request: Request) -> Response:
         return await _send_js(request, False)
 
 
 class XHRTransport:
-    """``XMLHttpRequest`` with upload/download progress; cancelling the awaiting task aborts it."""
+    """``XMLHttpRequest`` with upload/download progress; cancelling the awaiting task aborts it.
+
+    Only where ``XMLHttpRequest`` exists (pages and Web Workers; not Node.js or Deno).
+    """
 
     async def send(self, request: Request) -> Response:
         return await _send_js(request, True)
@@ -416,11 +477,12 @@ class XHRTransport:
 
 class BrowserTransport:
     """XHR for requests (progress events; measured ~5 % less per small request than fetch),
-    fetch for downloads into a Blob or ArrayBuffer with no progress asked (streams to the Blob)."""
+    fetch for downloads into a Blob or ArrayBuffer with no progress asked (streams to the Blob).
+    Where there is no ``XMLHttpRequest`` (Node.js, Deno, service workers) fetch does it all."""
 
     def __init__(self) -> None:
         self.fetch = FetchTransport()
-        self.xhr = XHRTransport()
+        self.xhr: FetchTransport | XHRTransport = XHRTransport() if _has_xhr() else self.fetch
 
     async def send(self, request: Request) -> Response:
         wants_progress = request.on_upload_progress is not None or request.on_download_progress is not None
@@ -429,10 +491,109 @@ class BrowserTransport:
         return await self.xhr.send(request)
 
 
-def default_transport() -> Transport:
-    """BrowserTransport under Pyodide, UrllibTransport in CPython."""
+class PyfetchTransport:
+    """Pyodide's own ``pyodide.http.pyfetch``: the stock path, for those who prefer it.
+
+    Cancelling the awaiting task aborts the fetch (pyfetch's AbortController). Progress is
+    reported once per direction, when the response (upload) and its body (download) are in.
+    """
+
+    async def send(self, request: Request) -> Response:
+        from pyodide.ffi import JsException  # type: ignore[import-not-found]
+        from pyodide.http import AbortError, pyfetch  # type: ignore[import-not-found]
+
+        headers, body = _js_request_parts(request)
+        init: dict[str, Any] = {"method": request.method, "headers": headers}
+        if body is not None:
+            init["body"] = body
+        rtype = request.response_type
+        response = None
+        try:
+            response = await pyfetch(request.url, **init)
+            if rtype == "text":
+                data: Any = await response.text()
+            elif rtype == "bytes":
+                data = await response.bytes()
+            elif rtype == "blob":
+                data = await response.js_response.blob()
+            else:
+                data = await response.js_response.arrayBuffer()
+        except (AbortError, JsException) as exc:
+            raise TransportError(f"CORS blocked or network error ({exc})", request.url) from None
+        except BaseException:
+            if response is not None:
+                response.abort()  # cancelled while the body was read
+            raise
+        _report_sent(request)
+        if request.on_download_progress is not None:
+            size = data.size if rtype == "blob" else data.byteLength if rtype == "arraybuffer" else len(data)
+            request.on_download_progress(size, size)
+        return Response(response.status, response.headers, data, response.status_text)
+
+
+# ---------------------------------------------------------------- choosing one
+
+TRANSPORT_NAMES = ("auto", "xhr", "fetch", "pyfetch", "urllib")
+_BY_NAME: dict[str, type] = {
+    "xhr": XHRTransport,
+    "fetch": FetchTransport,
+    "pyfetch": PyfetchTransport,
+    "urllib": UrllibTransport,
+}
+
+
+def _in_pyodide() -> bool:
     import sys
 
-    if sys.platform == "emscripten":
-        return BrowserTransport()
-    return UrllibTransport()
+    return sys.platform == "emscripten"
+
+
+def _has_xhr() -> bool:
+    """Whether this JS global scope has ``XMLHttpRequest`` (pages and workers do; Node and Deno not)."""
+    try:
+        import js  # type: ignore[import-not-found]
+
+        return getattr(js.globalThis, "XMLHttpRequest", None) is not None
+    except Exception:
+        return False
+
+
+def transport_class(name: str, *, in_pyodide: bool, has_xhr: bool) -> type:
+    """The transport class a name stands for on this platform (pure: the platform is passed in).
+
+    ``"auto"``: :class:`BrowserTransport` where ``XMLHttpRequest`` exists, :class:`FetchTransport`
+    elsewhere in Pyodide (Node.js, Deno), :class:`UrllibTransport` in CPython. A name the
+    platform cannot serve is refused here, not at the first request.
+    """
+    from .errors import invalid_parameter
+
+    key = name.lower() if isinstance(name, str) else name
+    if key not in TRANSPORT_NAMES:
+        raise invalid_parameter("Transport", f"{name!r} is not one of {', '.join(TRANSPORT_NAMES)}")
+    if key == "auto":
+        return (BrowserTransport if has_xhr else FetchTransport) if in_pyodide else UrllibTransport
+    if (key == "urllib") == in_pyodide:
+        where = "Pyodide" if key != "urllib" else "CPython"
+        raise invalid_parameter("Transport", f"{name!r} runs only in {where}")
+    if key == "xhr" and not has_xhr:
+        raise invalid_parameter("Transport", "'xhr': XMLHttpRequest is not defined here (use 'fetch' or 'auto')")
+    return _BY_NAME[key]
+
+
+def make_transport(choice: str | Transport | None = None) -> Transport:
+    """A transport from a name (see :data:`TRANSPORT_NAMES`; None means ``"auto"``) or an
+    object with ``async send(request)``, which is used as it is."""
+    if choice is None or isinstance(choice, str):
+        in_pyodide = _in_pyodide()
+        cls = transport_class(choice or "auto", in_pyodide=in_pyodide, has_xhr=in_pyodide and _has_xhr())
+        return cls()
+    if not callable(getattr(choice, "send", None)):
+        from .errors import invalid_parameter
+
+        raise invalid_parameter("Transport", "must be a name or an object with async send(request)")
+    return choice
+
+
+def default_transport() -> Transport:
+    """The ``"auto"`` transport of this platform (see :func:`transport_class`)."""
+    return make_transport("auto")
