@@ -1,27 +1,33 @@
-"""Object bytes on disk: a `BlobWriter` streams to ``tmp/``, hashing as it goes
-(MD5 and CRC-64, on the calling worker thread), starts writeback early, and on
-`finish` fsyncs and renames the file into ``blobs/`` under a random name. Nothing
-here knows keys, buckets or HTTP.
+"""Object bytes on disk: the blob store owns the file layout.
+
+Under the data directory, a body being received lives in ``tmp/<random>``; once
+durable it is ``blobs/<xx>/<random>`` (names are random, never derived from keys,
+so no key can name a path outside the data directory). A `BlobWriter` streams to
+``tmp/``, hashing as it goes (MD5 and CRC-64, on the calling worker thread),
+starts writeback early, and on `finish` fsyncs and renames the file into
+``blobs/``. `BlobStore.free` unlinks blobs nothing refers to any more; while a
+reader holds a multipart object open (`hold`), its blobs wait until the last
+reader lets go (`release`). Nothing here knows keys, buckets, SQL or HTTP.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import uuid
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from . import crc64
-
-if TYPE_CHECKING:
-    from .storage import Storage
 
 # Without a fast CRC-64 (liblzma or crcmod's C extension), CRC-64 is only computed for bodies up to this size.
 SLOW_CRC_LIMIT = 8 << 20
 # Start writeback (fdatasync) every this many bytes so the final fsync is short.
 FLUSH_EVERY = 16 << 20
+# Freeing more blob files than this is left to a worker thread (the caller may be the event loop).
+UNLINK_INLINE = 64
 
 
 @dataclass
@@ -32,13 +38,119 @@ class Blob:
     crc64: str | None
 
 
+class BlobStore:
+    """The ``tmp/`` and ``blobs/`` folders of a data directory. ``durable=False`` skips fsyncs."""
+
+    def __init__(self, data_dir: str, durable: bool = True) -> None:
+        self.durable = durable
+        self.tmp_dir = os.path.join(data_dir, "tmp")
+        self.blob_dir = os.path.join(data_dir, "blobs")
+        os.makedirs(self.tmp_dir, exist_ok=True)
+        os.makedirs(self.blob_dir, exist_ok=True)
+        self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cos-blob")
+        self._lock = threading.Lock()
+        self._readers: dict[str, int] = {}  # reference (manifest) -> open readers
+        self._doomed: dict[str, list[str]] = {}  # reference -> blobs to unlink when its last reader closes
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False)
+
+    # ------------------------------------------------------------------ layout
+    def new_name(self) -> str:
+        name = uuid.uuid4().hex
+        os.makedirs(os.path.join(self.blob_dir, name[:2]), exist_ok=True)
+        return f"{name[:2]}/{name}"
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.blob_dir, name)
+
+    def fsync_dir(self, path: str) -> None:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def sweep(self, used: set[str]) -> None:
+        """Drop leftovers of interrupted writes: temp files, and blobs not in ``used``."""
+        for name in os.listdir(self.tmp_dir):
+            try:
+                os.unlink(os.path.join(self.tmp_dir, name))
+            except OSError:
+                pass
+        for sub in os.listdir(self.blob_dir):
+            folder = os.path.join(self.blob_dir, sub)
+            for name in os.listdir(folder):
+                if f"{sub}/{name}" not in used:
+                    os.unlink(os.path.join(folder, name))
+
+    # ------------------------------------------------------------------ writing
+    def writer(self) -> BlobWriter:
+        return BlobWriter(self)
+
+    def copy(self, source: BinaryIO, first: int, length: int) -> Blob:
+        """A new blob holding ``length`` bytes of the open file ``source`` from ``first``."""
+        writer = self.writer()
+        try:
+            source.seek(first)
+            remaining = length
+            while remaining > 0:
+                chunk = source.read(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                writer.write(chunk)
+                remaining -= len(chunk)
+            return writer.finish()
+        except BaseException:
+            writer.discard()
+            raise
+
+    # ------------------------------------------------------------------ freeing
+    def unlink(self, names: list[str]) -> None:
+        for name in names:
+            try:
+                os.unlink(self.path(name))
+            except FileNotFoundError:
+                pass
+
+    def hold(self, ref: str) -> None:
+        """A reader opened ``ref``: blobs freed under it wait for `release`."""
+        with self._lock:
+            self._readers[ref] = self._readers.get(ref, 0) + 1
+
+    def release(self, ref: str) -> None:
+        with self._lock:
+            left = self._readers.get(ref, 0) - 1
+            if left > 0:
+                self._readers[ref] = left
+                return
+            self._readers.pop(ref, None)
+            names = self._doomed.pop(ref, [])
+        self.free(None, names)
+
+    def free(self, ref: str | None, names: list[str]) -> None:
+        """After a commit: unlink ``names`` (the blobs of ``ref``), or once ``ref``'s last reader closes."""
+        if not names:
+            return
+        with self._lock:
+            if ref is not None and ref in self._readers:
+                self._doomed.setdefault(ref, []).extend(names)
+                return
+        if len(names) > UNLINK_INLINE:
+            try:
+                self.pool.submit(self.unlink, names)
+                return
+            except RuntimeError:  # pool shut down (closing)
+                pass
+        self.unlink(names)
+
 
 class BlobWriter:
     """Streams bytes to a temporary file, hashing as it goes; `finish` makes it durable."""
 
-    def __init__(self, storage: "Storage") -> None:
-        self._storage = storage
-        self.tmp_path = os.path.join(storage.tmp_dir, uuid.uuid4().hex)
+    def __init__(self, store: BlobStore) -> None:
+        self._store = store
+        self.tmp_path = os.path.join(store.tmp_dir, uuid.uuid4().hex)
         self._file: BinaryIO | None = open(self.tmp_path, "wb", buffering=0)
         self._md5 = hashlib.md5()
         self._crc: crc64.Crc64 | None = crc64.Crc64()
@@ -71,12 +183,12 @@ class BlobWriter:
         self._file.write(data)
         self._md5.update(data)
         self.size += len(data)
-        if self._storage.durable and self.size - self._flushed >= FLUSH_EVERY and (
+        if self._store.durable and self.size - self._flushed >= FLUSH_EVERY and (
             self._flush_job is None or self._flush_job.done()
         ):
             # Start writeback early so the final fsync is short (overlaps disk with network).
             self._flushed = self.size
-            self._flush_job = self._storage.pool.submit(os.fdatasync, self._file.fileno())
+            self._flush_job = self._store.pool.submit(os.fdatasync, self._file.fileno())
 
     @property
     def md5_hex(self) -> str:
@@ -86,14 +198,14 @@ class BlobWriter:
         """fsync, rename into blobs/, and describe the result."""
         assert self._file is not None
         self._wait_flush()
-        if self._storage.durable:
+        if self._store.durable:
             os.fsync(self._file.fileno())
         self._file.close()
         self._file = None
-        name = self._storage.new_blob_name()
-        os.replace(self.tmp_path, self._storage.blob_path(name))
-        if self._storage.durable:
-            self._storage.fsync_dir(os.path.dirname(self._storage.blob_path(name)))
+        name = self._store.new_name()
+        os.replace(self.tmp_path, self._store.path(name))
+        if self._store.durable:
+            self._store.fsync_dir(os.path.dirname(self._store.path(name)))
         crc = str(self._crc.value) if self._crc is not None else None
         return Blob(name, self.size, self._md5.hexdigest(), crc)
 

@@ -6,10 +6,10 @@ import base64
 import hashlib
 from aiohttp import web
 
+from ..values import MAX_BUCKET_HOST, MAX_DELETE_KEYS, MAX_LIST_BUCKETS, MAX_LIST_KEYS
 from . import acl as acls
 from . import cors, xmlio
 from .context import BUCKET_RE, Ctx, check_key, empty, iso_date, url_encode, xml_response
-from ..values import MAX_BUCKET_HOST, MAX_DELETE_KEYS, MAX_LIST_BUCKETS, MAX_LIST_KEYS
 from .errors import CosServerError
 
 XML_LIMIT = 64 << 10

@@ -7,9 +7,9 @@ import re
 
 from aiohttp import web
 
+from ..values import MAX_LIST_KEYS, MAX_PARTS, MAX_PUT_SIZE
 from . import xmlio
 from .context import Ctx, check_key, empty, iso_date, url_encode, xml_response
-from ..values import MAX_LIST_KEYS, MAX_PARTS, MAX_PUT_SIZE
 from .digits import uint
 from .errors import CosServerError
 from .handlers_bucket import DELETE_LIMIT, read_body

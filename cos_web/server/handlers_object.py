@@ -8,12 +8,12 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from ..values import MAX_PUT_SIZE, METADATA_DIRECTIVES, RESPONSE_OVERRIDES
 from . import acl as acls
 from .context import HOST_RE, Ctx, check_key, empty, header_safe, iso_date, xml_response
-from ..values import MAX_PUT_SIZE, METADATA_DIRECTIVES, RESPONSE_OVERRIDES
 from .errors import CosServerError
 from .handlers_bucket import parse_acl
-from .storage import ObjectMeta, ObjectRecord
+from .records import ObjectMeta, ObjectRecord
 from .transfer import (
     check_conditions,
     check_storage_class,

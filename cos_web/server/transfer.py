@@ -17,11 +17,12 @@ from typing import BinaryIO
 
 from aiohttp import web
 
-from ..values import DEFAULT_STORAGE_CLASS, MAX_METADATA_BYTES, MAX_PUT_SIZE, RESPONSE_OVERRIDES, STORAGE_CLASSES
+from ..values import DEFAULT_STORAGE_CLASS, MAX_METADATA_BYTES, MAX_PUT_SIZE, STORAGE_CLASSES
+from .blobs import Blob
 from .context import Ctx, http_date
 from .digits import uint_or_huge
 from .errors import CosServerError, NotModified
-from .storage import Blob, ObjectMeta, ObjectRecord
+from .records import ObjectMeta, ObjectRecord
 
 CHUNK = 1 << 20
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")

@@ -1,0 +1,174 @@
+"""Multipart uploads: initiate, parts, complete (without copying: the object becomes a
+manifest of its part blobs), abort and listing (the part of `Storage` for uploads).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from ..values import MAX_PARTS, MIN_PART_SIZE
+from . import crc64
+from .blobs import Blob
+from .errors import CosServerError
+from .metadb import StoreBase
+from .records import ObjectMeta, ObjectRecord, Part, Upload, meta_columns, meta_from_row, now
+from .segments import MANIFEST
+
+
+class MultipartStore(StoreBase):
+    def create_upload(self, bucket: str, key: str, meta: ObjectMeta) -> Upload:
+        upload = Upload(f"{int(now())}{secrets.token_hex(16)}", bucket, key, now(), meta)
+        with self._lock, self._tx():
+            self.bucket(bucket)
+            self._db.execute(
+                "INSERT INTO uploads VALUES (?,?,?,?,?,?,?,?,?)",
+                (upload.upload_id, bucket, key, upload.initiated, *meta_columns(meta)),
+            )
+        return upload
+
+    def get_upload(self, bucket: str, key: str, upload_id: str) -> Upload:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM uploads WHERE upload_id=? AND bucket=? AND key=?", (upload_id, bucket, key)
+            ).fetchone()
+        if row is None:
+            self.bucket(bucket)
+            raise CosServerError("NoSuchUpload")
+        return Upload(row["upload_id"], row["bucket"], row["key"], row["initiated"], meta_from_row(row))
+
+    def put_part(self, bucket: str, key: str, upload_id: str, number: int, blob: Blob) -> Part:
+        part = Part(number, blob.size, f'"{blob.md5}"', blob.crc64, now(), blob.name)
+        with self._lock:
+            try:
+                with self._tx():
+                    self.get_upload(bucket, key, upload_id)
+                    old = self._db.execute(
+                        "SELECT blob FROM parts WHERE upload_id=? AND part_number=?", (upload_id, number)
+                    ).fetchone()
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO parts VALUES (?,?,?,?,?,?,?)",
+                        (upload_id, number, part.size, part.etag, part.crc64, part.mtime, blob.name),
+                    )
+            except BaseException:
+                self.blobs.unlink([blob.name])
+                raise
+            if old:
+                self.blobs.unlink([old[0]])
+        return part
+
+    def list_parts(self, upload_id: str, marker: int = 0, max_parts: int = 1000) -> tuple[list[Part], bool]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM parts WHERE upload_id=? AND part_number>? ORDER BY part_number LIMIT ?",
+                (upload_id, marker, max_parts + 1),
+            ).fetchall()
+        parts = [Part(r["part_number"], r["size"], r["etag"], r["crc64"], r["mtime"], r["blob"]) for r in rows]
+        return parts[:max_parts], len(parts) > max_parts
+
+    def abort_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        with self._lock:
+            with self._tx():
+                self.get_upload(bucket, key, upload_id)
+                blobs = [r[0] for r in self._db.execute("SELECT blob FROM parts WHERE upload_id=?", (upload_id,))]
+                self._db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
+                self._db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
+            self.blobs.unlink(blobs)
+
+    def complete_upload(self, bucket: str, key: str, upload_id: str, listed: list[tuple[int, str]]) -> ObjectRecord:
+        """Check the listed parts against COS's rules and commit them as the object, without copying.
+
+        One transaction: the object row points at a new manifest of the listed parts'
+        blobs (or at the one part's blob), the upload and its parts rows go. Part files
+        are already durable (fsynced when uploaded), so the commit is all it takes.
+        """
+        self.get_upload(bucket, key, upload_id)
+        if not listed:
+            raise CosServerError("MalformedXML")
+        numbers = [n for n, _ in listed]
+        if any(b <= a for a, b in zip(numbers, numbers[1:])):
+            raise CosServerError("InvalidPartOrder")
+        with self._lock:
+            with self._tx():
+                upload = self.get_upload(bucket, key, upload_id)  # aborted or completed meanwhile?
+                stored, _ = self.list_parts(upload_id, 0, MAX_PARTS)
+                by_number = {p.number: p for p in stored}
+                parts = []
+                for (number, etag), prev in zip(listed, [None] + numbers[:-1]):
+                    part = by_number.get(number)
+                    if part is None or part.etag.strip('"') != etag.strip().strip('"').lower():
+                        raise CosServerError("InvalidPart")
+                    if prev is not None and number != prev + 1:
+                        raise CosServerError("InvalidPart", "The part numbers are not continuous.")
+                    parts.append(part)
+                for part in parts[:-1]:
+                    if part.size < MIN_PART_SIZE:
+                        raise CosServerError("EntityTooSmall")
+                crc: int | None = 0
+                for part in parts:
+                    crc = crc64.combine(crc, int(part.crc64), part.size) if crc is not None and part.crc64 else None
+                digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in parts)).hexdigest()
+                etag = f'"{digest}-{len(parts)}"'
+                crc_text = str(crc) if crc is not None else None
+                if len(parts) == 1:
+                    ref = parts[0].blob
+                else:
+                    ref = MANIFEST + uuid.uuid4().hex
+                    self._db.executemany("INSERT INTO segments VALUES (?,?,?,?)",
+                                         [(ref, i, p.blob, p.size) for i, p in enumerate(parts)])
+                record = ObjectRecord(bucket, key, sum(p.size for p in parts), etag, crc_text, now(), upload.meta,
+                                      ref)
+                old = self._db.execute("SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
+                freed = self._detach(old[0]) if old else []
+                self._db.execute(
+                    "INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (bucket, key, record.size, etag, crc_text, record.mtime, *meta_columns(upload.meta), ref),
+                )
+                self._db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
+                self._db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
+            used = {p.blob for p in parts}
+            self._free(None, [p.blob for p in stored if p.blob not in used])  # uploaded but not listed
+            if old:
+                self._free(old[0], freed)
+        return record
+
+    def list_uploads(self, bucket: str, prefix: str = "", delimiter: str = "", key_marker: str = "",
+                     upload_id_marker: str = "", max_uploads: int = 1000
+                     ) -> tuple[list[Upload], list[str], bool, str | None, str | None]:
+        """(uploads, common prefixes, truncated, next key marker, next upload-id marker)."""
+        self.bucket(bucket)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM uploads WHERE bucket=? AND key>=? ORDER BY key, upload_id", (bucket, prefix)
+            ).fetchall()
+        uploads: list[Upload] = []
+        prefixes: list[str] = []
+        next_key = next_id = None
+        for row in rows:
+            key, uid = row["key"], row["upload_id"]
+            if not key.startswith(prefix):
+                break
+            if key_marker:
+                if upload_id_marker:
+                    if key < key_marker or (key == key_marker and uid <= upload_id_marker):
+                        continue
+                elif key <= key_marker:
+                    continue
+            cut = key.find(delimiter, len(prefix)) if delimiter else -1
+            if cut >= 0:
+                common = key[: cut + len(delimiter)]
+                if prefixes and prefixes[-1] == common:
+                    continue
+                if key_marker and common <= key_marker and not upload_id_marker:
+                    continue
+                if len(uploads) + len(prefixes) >= max_uploads:
+                    return uploads, prefixes, True, next_key, next_id
+                prefixes.append(common)
+                next_key, next_id = common, ""
+                continue
+            if len(uploads) + len(prefixes) >= max_uploads:
+                return uploads, prefixes, True, next_key, next_id
+            uploads.append(Upload(uid, bucket, key, row["initiated"], meta_from_row(row)))
+            next_key, next_id = key, uid
+        return uploads, prefixes, False, None, None
