@@ -6,7 +6,8 @@ transport only moves one request and its response:
 - :class:`XHRTransport`: ``XMLHttpRequest``, for request-body (upload) progress,
   which ``fetch`` cannot report, and download progress (pages and workers only);
 - :class:`FetchTransport`: ``fetch``, wherever it exists (also Node.js and Deno):
-  download progress from the response stream, upload progress once, at the end;
+  download progress from the response stream; upload progress as the body is sent
+  under Node.js, once at the end elsewhere;
 - :class:`BrowserTransport`: XHR, or fetch for Blob/ArrayBuffer downloads, and
   fetch for everything where there is no ``XMLHttpRequest``;
 - :class:`PyfetchTransport`: Pyodide's stock ``pyodide.http.pyfetch``;
@@ -191,6 +192,28 @@ def _request_headers(request: Request) -> dict[str, str]:
 # (loaded, total); total is the Content-Length, 0 when unknown (as XHR's progress events).
 _SEND_JS = r"""
 const [done] = arguments;
+// Node.js's fetch sends a streamed request body over HTTP/1.1 with the Content-Length given
+// (browsers want HTTP/2 for that; Deno and Bun are not relied on): there, a body handed over
+// in pieces gives upload progress as the socket takes them.
+const streamsUploads = !!globalThis.process?.versions?.node && !globalThis.Deno && !globalThis.Bun;
+function counted(body, up) {
+  let bytes = null, blob = null;
+  if (typeof body === "string") bytes = new TextEncoder().encode(body);
+  else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body);
+  else if (ArrayBuffer.isView(body)) bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  else if (body instanceof Blob) blob = body;
+  else return null;
+  const size = bytes ? bytes.byteLength : blob.size;
+  let at = 0;
+  const stream = new ReadableStream({ async pull(c) {
+    if (at >= size) { c.close(); return; }
+    const end = Math.min(at + 262144, size);
+    c.enqueue(bytes ? bytes.slice(at, end) : new Uint8Array(await blob.slice(at, end).arrayBuffer()));
+    at = end;
+    up(at, size);
+  } }, { highWaterMark: 0 });
+  return { stream, size };
+}
 async function streamed(r, rtype, down) {
   const length = +r.headers.get("content-length") || 0;
   const reader = r.body.getReader();
@@ -234,7 +257,12 @@ return function send(id, method, url, headers, body, rtype, up, down, useXhr) {
   const pairs = [];
   for (let i = 0; i + 1 < hs.length; i += 2) pairs.push([hs[i], hs[i + 1]]);
   const init = { method, headers: pairs, signal: c.signal };
-  if (body !== null) init.body = body;
+  const piecewise = up && body !== null && streamsUploads ? counted(body, up) : null;
+  if (piecewise) {
+    init.body = piecewise.stream;
+    init.duplex = "half";
+    pairs.push(["content-length", String(piecewise.size)]);
+  } else if (body !== null) init.body = body;
   let r;
   fetch(url, init)
     .then((res) => {
@@ -245,7 +273,7 @@ return function send(id, method, url, headers, body, rtype, up, down, useXhr) {
     .then((b) => {
       let h = "";
       for (const [k, v] of r.headers) h += k + ": " + v + "\r\n";
-      done(id, { status: r.status, statusText: r.statusText, headers: h, body: b });
+      done(id, { status: r.status, statusText: r.statusText, headers: h, body: b, counted: !!piecewise });
     }, fail);
   return c;
 };
@@ -402,7 +430,8 @@ def _js_request_parts(request: Request) -> tuple[dict[str, str], Any]:
 
 
 def _report_sent(request: Request) -> None:
-    """The one upload-progress event a fetch can give: the whole body, once the response came."""
+    """The whole body as sent, once the response came: the one upload-progress event a
+    browser's fetch can give, and the last one everywhere (progress ends at 100 %)."""
     if request.on_upload_progress is not None and request.body is not None:
         from ._js import body_size
 
@@ -416,7 +445,7 @@ async def _send_js(request: Request, use_xhr: bool) -> Response:
     joined = "\n".join(f"{k}\n{v}" for k, v in headers.items())
     rtype = request.response_type
     up = down = None
-    if request.on_upload_progress is not None and use_xhr:
+    if request.on_upload_progress is not None:
         from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
         up = create_proxy(request.on_upload_progress)
@@ -445,7 +474,7 @@ async def _send_js(request: Request, use_xhr: bool) -> Response:
         error = result.error
         raise TransportError(f"CORS blocked or network error ({error})" if error else "CORS blocked or network error",
                              request.url)  # fmt: skip
-    if not use_xhr:
+    if not use_xhr and not result.counted:
         _report_sent(request)
     data = result.body
     if rtype == "bytes":
@@ -457,8 +486,10 @@ class FetchTransport:
     """``fetch`` (the whole exchange in JS, one call back); cancelling the awaiting task aborts it.
 
     Works wherever ``fetch`` does: pages, workers, Node.js, Deno. Download progress comes
-    from reading the response stream; upload progress cannot be observed through fetch, so
-    it is reported once, as the whole body, when the response arrives.
+    from reading the response stream. Upload progress: under Node.js the body is streamed in
+    256 KiB pieces, each reported as Node takes it; a browser's fetch cannot stream a request
+    body over HTTP/1.1 nor report one being sent, so there (and in Deno) the whole body is
+    reported once, when the response arrives.
     """
 
     async def send(self, request: Request) -> Response:
