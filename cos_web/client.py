@@ -37,11 +37,11 @@ from .transport import (
     Response,
     Transport,
     TransportError,
-    make_transport,
     no_task_running,
     run_done_callback,
     send_with_timeout,
 )
+from .transport_choice import make_transport
 from .urls import get_url, obj2str, url_host
 from .xml import XmlError, xml2json
 
@@ -74,7 +74,7 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "ObjectKeySimplifyCheck": True,
     "getAuthorization": None,
     "getSTS": None,
-    "Transport": "auto",  # or "xhr", "fetch", "pyfetch", "urllib" (cos_web.transport.make_transport)
+    "Transport": "auto",  # or "xhr", "fetch", "pyfetch", "urllib" (cos_web.transport_choice)
 }
 
 MAX_RETRIES = 3  # as the JS SDK: up to 4 attempts

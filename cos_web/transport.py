@@ -15,7 +15,7 @@ transport only moves one request and its response:
 - :class:`UrllibTransport`: plain CPython HTTP (stdlib), for tests against the
   local COS server without a browser.
 
-:func:`make_transport` picks one by name (``COS(Transport="fetch")`` or
+:mod:`cos_web.transport_choice` picks one by name (``COS(Transport="fetch")`` or
 ``COS(transport=...)``): "auto" (the default), "xhr", "fetch", "pyfetch", "urllib".
 
 A transport raises :class:`TransportError` when no HTTP response came (network
@@ -50,10 +50,6 @@ __all__ = [
     "XHRTransport",
     "BrowserTransport",
     "PyfetchTransport",
-    "TRANSPORT_NAMES",
-    "make_transport",
-    "transport_class",
-    "default_transport",
     "send_with_timeout",
     "FORBIDDEN_HEADERS",
 ]
@@ -562,23 +558,6 @@ class PyfetchTransport:
         return Response(response.status, response.headers, data, response.status_text)
 
 
-# ---------------------------------------------------------------- choosing one
-
-TRANSPORT_NAMES = ("auto", "xhr", "fetch", "pyfetch", "urllib")
-_BY_NAME: dict[str, type] = {
-    "xhr": XHRTransport,
-    "fetch": FetchTransport,
-    "pyfetch": PyfetchTransport,
-    "urllib": UrllibTransport,
-}
-
-
-def _in_pyodide() -> bool:
-    import sys
-
-    return sys.platform == "emscripten"
-
-
 def _has_xhr() -> bool:
     """Whether this JS global scope has ``XMLHttpRequest`` (pages and workers do; Node and Deno not)."""
     try:
@@ -587,44 +566,3 @@ def _has_xhr() -> bool:
         return getattr(js.globalThis, "XMLHttpRequest", None) is not None
     except Exception:
         return False
-
-
-def transport_class(name: str, *, in_pyodide: bool, has_xhr: bool) -> type:
-    """The transport class a name stands for on this platform (pure: the platform is passed in).
-
-    ``"auto"``: :class:`BrowserTransport` where ``XMLHttpRequest`` exists, :class:`FetchTransport`
-    elsewhere in Pyodide (Node.js, Deno), :class:`UrllibTransport` in CPython. A name the
-    platform cannot serve is refused here, not at the first request.
-    """
-    from .errors import invalid_parameter
-
-    key = name.lower() if isinstance(name, str) else name
-    if key not in TRANSPORT_NAMES:
-        raise invalid_parameter("Transport", f"{name!r} is not one of {', '.join(TRANSPORT_NAMES)}")
-    if key == "auto":
-        return (BrowserTransport if has_xhr else FetchTransport) if in_pyodide else UrllibTransport
-    if (key == "urllib") == in_pyodide:
-        where = "Pyodide" if key != "urllib" else "CPython"
-        raise invalid_parameter("Transport", f"{name!r} runs only in {where}")
-    if key == "xhr" and not has_xhr:
-        raise invalid_parameter("Transport", "'xhr': XMLHttpRequest is not defined here (use 'fetch' or 'auto')")
-    return _BY_NAME[key]
-
-
-def make_transport(choice: str | Transport | None = None) -> Transport:
-    """A transport from a name (see :data:`TRANSPORT_NAMES`; None means ``"auto"``) or an
-    object with ``async send(request)``, which is used as it is."""
-    if choice is None or isinstance(choice, str):
-        in_pyodide = _in_pyodide()
-        cls = transport_class(choice or "auto", in_pyodide=in_pyodide, has_xhr=in_pyodide and _has_xhr())
-        return cls()
-    if not callable(getattr(choice, "send", None)):
-        from .errors import invalid_parameter
-
-        raise invalid_parameter("Transport", "must be a name or an object with async send(request)")
-    return choice
-
-
-def default_transport() -> Transport:
-    """The ``"auto"`` transport of this platform (see :func:`transport_class`)."""
-    return make_transport("auto")

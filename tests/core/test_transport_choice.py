@@ -9,7 +9,6 @@ import pytest
 from cos_web import COS, CosError
 from cos_web.client import DEFAULT_OPTIONS
 from cos_web.transport import (
-    TRANSPORT_NAMES,
     BrowserTransport,
     FetchTransport,
     MockTransport,
@@ -17,10 +16,8 @@ from cos_web.transport import (
     Response,
     UrllibTransport,
     XHRTransport,
-    default_transport,
-    make_transport,
-    transport_class,
 )
+from cos_web.transport_choice import TRANSPORT_NAMES, default_transport, make_transport, transport_class
 
 PAGE = {"in_pyodide": True, "has_xhr": True}  # a page or a Web Worker
 NODE = {"in_pyodide": True, "has_xhr": False}  # Node.js, Deno, a service worker

@@ -43,7 +43,7 @@ def test_node_has_no_xhr_and_auto_picks_fetch(run):
     out = run(
         """
 import js
-from cos_web.transport import make_transport
+from cos_web.transport_choice import make_transport
 try:
     make_transport("xhr")
     xhr = None
@@ -236,7 +236,8 @@ def test_upload_progress(run, transport, pieces):
         """
 import js
 from pyodide.ffi import to_js
-from cos_web.transport import Request, make_transport
+from cos_web.transport import Request
+from cos_web.transport_choice import make_transport
 for body in (b"u" * SIZE, js.Blob.new([to_js(b"u" * SIZE)])):
     sent = []
     url = cos.get_object_url(**BR, Key=KEY, Sign=True, Method="PUT")
