@@ -1,6 +1,11 @@
 """The widget's bucket browser: the current folder's listing (prefixes as folders, then files
 with size and date), breadcrumbs, "load more", download and delete, through the SDK's
 ``get_bucket``, ``head_object``, ``get_object_url`` and ``delete_object``.
+
+It lists with ``EncodingType=url``, so a key with any character (control characters
+included) still gives a well-formed listing; :func:`~cos_web.widget.model.parse_listing`
+decodes the keys, and every later call (open, download, delete, the next page) passes the
+decoded key, which the SDK encodes for its request as for any other key.
 """
 
 from __future__ import annotations
@@ -130,7 +135,9 @@ class BucketBrowser:
         self._listing_generation += 1
         generation = self._listing_generation
         folder = self.folder
-        params: dict[str, Any] = {"Bucket": self.bucket, "Region": self.region, "Prefix": folder, "Delimiter": "/", "MaxKeys": 1000}
+        # Keys come url-encoded: a key with a control character cannot break the listing's XML.
+        params: dict[str, Any] = {"Bucket": self.bucket, "Region": self.region, "Prefix": folder, "Delimiter": "/",
+                                  "MaxKeys": 1000, "EncodingType": "url"}  # fmt: skip
         if more and self.listing and self.listing.next_marker:
             params["Marker"] = self.listing.next_marker
         self.area.classList.add("is-loading")

@@ -10,6 +10,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..auth import percent_decode
+
 __all__ = [
     "UploadItem",
     "Entry",
@@ -256,15 +258,25 @@ def _as_list(value: Any) -> list:
     return [value]
 
 
+def _as_is(value: str) -> str:
+    return value
+
+
 def parse_listing(data: Any, folder: str) -> Listing:
-    """A get_bucket result (Prefix=folder, Delimiter='/') as folders first, then files, by name."""
+    """A get_bucket result (Prefix=folder, Delimiter='/') as folders first, then files, by name.
+
+    A result listed with ``EncodingType=url`` (it says so in ``EncodingType``) has its keys,
+    prefixes and next marker percent-encoded, as COS sends them; they are decoded here, so
+    entries hold the real keys (the SDK, like cos-js-sdk-v5, returns them as sent).
+    """
+    decode = percent_decode if str(_field(data, "EncodingType", "")).lower() == "url" else _as_is
     folders, files = [], []
     for item in _as_list(_field(data, "CommonPrefixes")):
-        prefix = _field(item, "Prefix", "")
+        prefix = decode(_field(item, "Prefix", ""))
         if prefix and prefix != folder:
             folders.append(Entry(key=prefix, name=prefix[len(folder):], is_folder=True))
     for item in _as_list(_field(data, "Contents")):
-        key = _field(item, "Key", "")
+        key = decode(_field(item, "Key", ""))
         if not key or key == folder:  # the folder's own marker object
             continue
         size = _field(item, "Size")
@@ -272,7 +284,7 @@ def parse_listing(data: Any, folder: str) -> Listing:
                            size=int(size) if size not in (None, "") else None,
                            last_modified=str(_field(item, "LastModified", "") or "")))  # fmt: skip
     truncated = str(_field(data, "IsTruncated", "false")).lower() == "true"
-    marker = _field(data, "NextMarker", "") or ""
+    marker = decode(_field(data, "NextMarker", "") or "")
     if truncated and not marker:
         keys = [e.key for e in folders + files]
         marker = max(keys) if keys else ""

@@ -352,6 +352,67 @@ def test_folders_and_errors_in_words(demo, demo_site):
     assert page.locator(".cosw-alert").is_hidden()
 
 
+def css_string(value: str) -> str:
+    """``value`` as a quoted CSS string (control characters, quotes and backslashes escaped)."""
+    return '"' + "".join(f"\\{ord(c):x} " if ord(c) < 0x20 or c in '"\\' else c for c in value) + '"'
+
+
+def test_odd_keys_listed_downloaded_and_deleted(demo, demo_site, tmp_path):
+    """Keys with %, +, spaces, non-ASCII (and a control character, if the server stores one): the
+    widget lists with EncodingType=url, shows the real names, and downloads and deletes the real keys."""
+    page = demo.page
+    folder = demo_site.prefix + "odd 100%+ü/"
+    bodies = {folder + "50% off+more.txt": b"fifty", folder + "a  b + c%2B.txt": b"plus", folder + "日本語 ñ.txt": b"nihongo"}
+    for key, body in bodies.items():
+        assert demo_site.cos("put", key, body)[0] == 200
+    control_key = folder + "bell\x07 \x01.txt"
+    status, _ = demo_site.cos("put", control_key, b"bell")
+    if status == 200:  # stored: the listing must still be well-formed XML for the widget
+        bodies[control_key] = b"bell"
+    else:  # refused, as COS does: never a 500
+        assert 400 <= status < 500, status
+    listed_before = len(demo.requests)
+
+    page.locator(".cosw-refresh").click()
+    entry(page, folder).locator("button[data-action=open]").click()
+    try:
+        for key in bodies:
+            row = page.locator(f"li.cosw-entry[data-key={css_string(key)}]")
+            row.wait_for()
+            assert row.locator(".cosw-name").evaluate("e => e.textContent") == key[len(folder):]
+        assert page.inner_text(".cosw-target").endswith(folder)
+        listings = [r["url"] for r in demo.requests[listed_before:] if r["method"] == "GET" and "delimiter=" in r["url"]]
+        assert listings and all("encoding-type=url" in u for u in listings), listings
+
+        # Uploaded into the odd folder: the key is the folder's real name plus the file's.
+        pick = tmp_path / "x%2B y+é.txt"
+        pick.write_bytes(b"picked")
+        page.set_input_files("input.cosw-input", str(pick))
+        wait_state(page, pick.name, "done")
+        assert demo_site.cos("get", folder + pick.name) == (200, b"picked")
+        bodies[folder + pick.name] = b"picked"
+        page.locator(f"li.cosw-entry[data-key={css_string(folder + pick.name)}]").wait_for()
+
+        for key, body in bodies.items():
+            row = page.locator(f"li.cosw-entry[data-key={css_string(key)}]")
+            with page.expect_download() as info:
+                row.locator("button[data-action=download]").click()
+            assert Path(info.value.path()).read_bytes() == body, key
+            if key != control_key:
+                assert info.value.suggested_filename == key[len(folder):]
+        for key in bodies:
+            row = page.locator(f"li.cosw-entry[data-key={css_string(key)}]")
+            button = row.locator("button[data-action=delete]")
+            button.click()
+            expect(button).to_have_text("Confirm?")
+            button.click()
+            row.wait_for(state="detached")
+            assert demo_site.cos("head", key)[0] == 404, key
+        assert not page.locator(".cosw-alert").is_visible(), page.inner_text(".cosw-alert")
+    finally:
+        page.locator(".cosw-crumb[data-folder]").last.click()  # back to the top folder
+
+
 def test_minimal_page_mounts_the_widget(open_demo_page, demo_site, files):
     source = (ROOT / "static" / "widget-minimal.html").read_text()
     wheel = sorted((ROOT / "build" / "wheel").glob("cos_web-*.whl"))[-1].name

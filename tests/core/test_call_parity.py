@@ -42,6 +42,13 @@ LIST_BUCKET_2 = LIST_BUCKET.replace(
     "<CommonPrefixes><Prefix>a/b/</Prefix></CommonPrefixes><CommonPrefixes><Prefix>a/c/</Prefix></CommonPrefixes>",
 ).replace("</Contents>", "</Contents><Contents><Key>a/3</Key><Size>0</Size></Contents>")
 
+# Listed with EncodingType=url: COS percent-encodes keys and prefixes; both SDKs hand them back as sent.
+LIST_BUCKET_URL = (
+    LIST_BUCKET.replace("<Name>test-1250000000</Name>", "<Name>test-1250000000</Name><EncodingType>url</EncodingType>")
+    .replace("a/b/", "a/100%25%20b/")
+    .replace("a/1 &amp; 2.txt", "a/1%20%26%202%2B%01%E4%B8%AD.txt")
+)
+
 ACL = """<AccessControlPolicy>
   <Owner><ID>qcs::cam::uin/100:uin/100</ID><DisplayName>qcs::cam::uin/100:uin/100</DisplayName></Owner>
   <AccessControlList>
@@ -100,6 +107,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("headBucket", {}, ok(**{"x-cos-bucket-region": R})),
     ("getBucket", {"Prefix": "a/", "Delimiter": "/", "MaxKeys": 10}, ok(LIST_BUCKET)),
     ("getBucket", {"Marker": "a b+c", "EncodingType": "url"}, ok(LIST_BUCKET_2)),
+    ("getBucket", {"Prefix": "a/", "EncodingType": "url"}, ok(LIST_BUCKET_URL)),
     ("getBucket", {}, ok("<ListBucketResult><Name>x</Name><IsTruncated>false</IsTruncated></ListBucketResult>")),
     ("deleteBucket", {}, ok(status=204)),
     ("getBucketAcl", {}, ok(ACL)),

@@ -75,6 +75,27 @@ def test_parse_listing_folders_first_and_truncation():
     assert empty.entries == [] and not empty.truncated
 
 
+def test_parse_listing_decodes_url_encoded_results():
+    """Listed with EncodingType=url (COS echoes it): keys, prefixes and the marker come back decoded."""
+    data = {
+        "EncodingType": "url",
+        "CommonPrefixes": [{"Prefix": "up/100%25%20sure/"}],
+        "Contents": [
+            {"Key": "up/a%2Bb%20c%01%E4%B8%AD.txt", "Size": "3"},
+            {"Key": "up/%25"},
+        ],
+        "IsTruncated": "true",
+        "NextMarker": "up/a%2Bb%20c%01%E4%B8%AD.txt",
+    }
+    listing = w.parse_listing(data, "up/")
+    assert [(e.key, e.name) for e in listing.entries] == [
+        ("up/100% sure/", "100% sure/"), ("up/%", "%"), ("up/a+b c\x01中.txt", "a+b c\x01中.txt")]  # fmt: skip
+    assert listing.next_marker == "up/a+b c\x01中.txt"
+    # Without EncodingType in the result nothing is decoded: a key may hold a literal "%41".
+    plain = w.parse_listing({"Contents": [{"Key": "up/%41+ b"}]}, "up/")
+    assert [e.key for e in plain.entries] == ["up/%41+ b"]
+
+
 def test_breadcrumbs_and_prefix():
     assert w.normalize_prefix("/uploads") == "uploads/" and w.normalize_prefix("") == ""
     assert w.breadcrumbs("", "a/b/") == [("/", ""), ("a", "a/"), ("b", "a/b/")]
