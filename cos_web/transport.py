@@ -176,8 +176,31 @@ class UrllibTransport:
 # ---------------------------------------------------------------- browser
 
 
+# Node.js's fetch sends Origin and User-Agent as given (no page to speak for); Host and
+# Content-Length come from the URL and the body there too.
+_NODE_SETS_ITSELF = frozenset({"content-length", "host"})
+_SKIPPED: frozenset[str] | None = None
+
+
 def _request_headers(request: Request) -> dict[str, str]:
-    return {k: v for k, v in request.headers.items() if k.lower() not in FORBIDDEN_HEADERS}
+    global _SKIPPED
+    if _SKIPPED is None:
+        _SKIPPED = _NODE_SETS_ITSELF if _in_node() else FORBIDDEN_HEADERS
+    return {k: v for k, v in request.headers.items() if k.lower() not in _SKIPPED}
+
+
+def _in_node() -> bool:
+    """Whether Pyodide runs under Node.js (not a page, a worker, Deno or Bun)."""
+    try:
+        import js  # type: ignore[import-not-found]
+
+        g = js.globalThis
+        process = getattr(g, "process", None)
+        return bool(process is not None and getattr(process.versions, "node", None)) and not (
+            hasattr(g, "Deno") or hasattr(g, "Bun")
+        )
+    except Exception:
+        return False
 
 
 # One request, one call back into Python: the platform does the whole exchange (fetch or
