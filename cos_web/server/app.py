@@ -34,6 +34,10 @@ CORS_DONE_KEY = _RequestKey("cos_cors_done", bool) if _RequestKey else "cos_cors
 CORS_RULES_KEY = _RequestKey("cos_cors_rules", object) if _RequestKey else "cos_cors_rules"
 
 
+# Errors after which the connection is closed rather than kept alive (the body was not read to its end).
+CLOSE_AFTER = {"RequestTimeout", "SlowDown"}
+
+
 def new_request_id() -> str:
     return base64.b64encode(os.urandom(18)).decode().replace("+", "-").replace("/", "_")
 
@@ -120,6 +124,8 @@ async def cos_middleware(request: web.Request, handler) -> web.StreamResponse:
         response = await handler(request)
     except CosServerError as exc:
         response = error_response(request, exc, request.get(CTX_KEY))
+        if exc.code in CLOSE_AFTER:
+            response.force_close()  # the rest of the body is not read; do not wait for it
     except NotModified as exc:
         response = web.Response(status=304, headers=exc.headers)
     except web.HTTPException as exc:

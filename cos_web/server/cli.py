@@ -25,7 +25,25 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--owner-uin", default="100000000001", help="account UIN shown as bucket and object owner")
     p.add_argument("--no-fsync", action="store_true", help="skip fsync (faster, not crash-safe)")
     p.add_argument("--quiet", action="store_true", help="no per-request log lines on stderr")
+    p.add_argument("--idle-timeout", type=_positive, default=30.0, metavar="SECONDS",
+                   help="close a connection that sends no whole request head for this long: idle keep-alive, "
+                        "trickled headers, silent sockets (default 30)")
+    p.add_argument("--body-timeout", type=_positive, default=60.0, metavar="SECONDS",
+                   help="cut off a request body, or a download the client does not read, that makes no progress "
+                        "for this long (default 60)")
+    p.add_argument("--max-uploads", type=int, default=64, metavar="N",
+                   help="request bodies stored at once; more get 503 SlowDown (default 64)")
     return p
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
 
 
 def config_from_args(argv: list[str] | None = None) -> ServerConfig:
@@ -34,6 +52,7 @@ def config_from_args(argv: list[str] | None = None) -> ServerConfig:
         host=args.host, port=args.port, data_dir=args.data_dir, secret_id=args.secret_id,
         secret_key=args.secret_key, buckets=args.bucket if args.bucket is not None else [DEMO_BUCKET],
         region=args.region, owner_uin=args.owner_uin, quiet=args.quiet, durable=not args.no_fsync,
+        idle_timeout=args.idle_timeout, body_timeout=args.body_timeout, max_uploads=max(1, args.max_uploads),
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 # code -> (HTTP status, default message)
 CODES: dict[str, tuple[int, str]] = {
     "InvalidArgument": (400, "Invalid Argument"),
+    "RequestTimeout": (400, "Your socket connection to the server was not read from or written to within the timeout period."),
     "InvalidRequest": (400, "The request is invalid."),
     "InvalidURI": (400, "Could not parse the specified URI."),
     "InvalidBucketName": (400, "The specified bucket is not valid."),
@@ -62,6 +63,7 @@ CODES: dict[str, tuple[int, str]] = {
     "PreconditionFailed": (412, "Precondition not match."),
     "InvalidRange": (416, "The requested range is not satisfiable."),
     "InternalError": (500, "We encountered an internal error. Please try again."),
+    "SlowDown": (503, "Please reduce your request rate."),
     "NotImplemented": (501, "A header you provided implies functionality that is not implemented."),
 }
 

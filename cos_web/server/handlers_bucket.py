@@ -11,17 +11,19 @@ from . import acl as acls
 from . import cors, xmlio
 from .context import BUCKET_RE, Ctx, check_key, empty, iso_date, url_encode, xml_response
 from .errors import CosServerError
+from .transfer import read_chunk
 
 XML_LIMIT = 64 << 10
 DELETE_LIMIT = 2 << 20
 
 
-async def read_body(request: web.Request, limit: int) -> bytes:
+async def read_body(ctx: Ctx, request: web.Request, limit: int) -> bytes:
+    """A small (XML) request body, whole; XMLSizeLimit past ``limit``, RequestTimeout if it stalls."""
     if request.content_length is not None and request.content_length > limit:
         raise CosServerError("XMLSizeLimit")
     body = bytearray()
     while True:
-        chunk = await request.content.readany()
+        chunk = await read_chunk(ctx, request)
         if not chunk:
             return bytes(body)
         body += chunk
@@ -64,7 +66,7 @@ async def put_bucket(ctx: Ctx, request: web.Request) -> web.Response:
     if len(f"{name}.cos.{ctx.region}.myqcloud.com") > MAX_BUCKET_HOST:
         raise CosServerError("BucketNameTooLong")
     acl = acls.from_headers(request.headers, for_object=False) or {"canned": "private", "grants": []}
-    await read_body(request, XML_LIMIT)  # CreateBucketConfiguration (MAZ) is accepted and ignored
+    await read_body(ctx, request, XML_LIMIT)  # CreateBucketConfiguration (MAZ) is accepted and ignored
     ctx.storage.create_bucket(name, ctx.region or ctx.server.config.region, acl)
     return empty()
 
@@ -132,7 +134,7 @@ async def get_bucket_acl(ctx: Ctx, request: web.Request) -> web.Response:
 
 async def parse_acl(ctx: Ctx, request: web.Request, for_object: bool) -> dict:
     from_headers = acls.from_headers(request.headers, for_object)
-    body = await read_body(request, XML_LIMIT)
+    body = await read_body(ctx, request, XML_LIMIT)
     if from_headers is not None:
         return from_headers
     return acls.from_xml(xmlio.parse(body, XML_LIMIT), for_object)
@@ -154,7 +156,7 @@ async def get_cors(ctx: Ctx, request: web.Request) -> web.Response:
 
 async def put_cors(ctx: Ctx, request: web.Request) -> web.Response:
     ctx.storage.bucket(ctx.bucket)
-    body = await read_body(request, XML_LIMIT)
+    body = await read_body(ctx, request, XML_LIMIT)
     check_body_md5(request, body)
     ctx.storage.set_bucket_cors(ctx.bucket, cors.parse(xmlio.parse(body, XML_LIMIT)))
     return empty()
@@ -168,7 +170,7 @@ async def delete_cors(ctx: Ctx, request: web.Request) -> web.Response:
 # ---------------------------------------------------------------- multi-delete
 async def delete_objects(ctx: Ctx, request: web.Request) -> web.Response:
     ctx.storage.bucket(ctx.bucket)
-    body = await read_body(request, DELETE_LIMIT)
+    body = await read_body(ctx, request, DELETE_LIMIT)
     check_body_md5(request, body)
     root = xmlio.parse(body, DELETE_LIMIT)
     if root.tag != "Delete":

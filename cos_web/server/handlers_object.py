@@ -124,7 +124,7 @@ async def get_object(ctx: Ctx, request: web.Request) -> web.StreamResponse:
     except BaseException:
         fh.close()
         raise
-    return await send_object(request, record, fh, headers, byte_range)
+    return await send_object(request, record, fh, headers, byte_range, ctx.server.config.body_timeout)
 
 
 async def delete_object(ctx: Ctx, request: web.Request) -> web.Response:

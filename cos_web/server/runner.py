@@ -13,6 +13,7 @@ from .app import create_app
 from .state import CosServer, ServerConfig
 
 READ_BUFSIZE = 2 << 20
+LINGER = 10.0  # at most this long (or the body timeout) the unread rest of a refused body is drained
 
 
 def _config(config: ServerConfig | None, overrides: dict) -> ServerConfig:
@@ -24,7 +25,8 @@ async def serve(config: ServerConfig, ready=None, stop: asyncio.Event | None = N
     state = CosServer(config)
     app = create_app(state)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5, read_bufsize=READ_BUFSIZE,
-                           auto_decompress=False, max_field_size=16 << 10)
+                           auto_decompress=False, max_field_size=16 << 10, keepalive_timeout=config.idle_timeout,
+                           lingering_time=min(LINGER, config.body_timeout))
     await runner.setup()
     try:
         site = web.TCPSite(runner, config.host, config.port, backlog=512)

@@ -33,6 +33,12 @@ class ServerConfig:
     owner_uin: str = "100000000001"
     quiet: bool = False
     durable: bool = True  # fsync object files and SQLite commits
+    # A connection that has not sent a whole request head this long after it opened or after its
+    # previous response is closed (idle keep-alive, trickled headers, sockets that never send).
+    idle_timeout: float = 30.0
+    # A request body (or a response a client does not read) that makes no progress this long is cut off.
+    body_timeout: float = 60.0
+    max_uploads: int = 64  # request bodies being stored at once; beyond this, 503 SlowDown
 
 
 class CosServer:
@@ -40,6 +46,7 @@ class CosServer:
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
+        self.uploads_in_flight = 0  # request bodies being stored now (event-loop thread only)
         self.storage = Storage(config.data_dir, durable=config.durable)
         self.owner = acls.owner_id(config.owner_uin)
         for name in config.buckets:

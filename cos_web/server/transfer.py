@@ -13,6 +13,8 @@ import base64
 import binascii
 import hashlib
 import mimetypes
+import socket
+import struct
 from typing import BinaryIO
 
 from aiohttp import web
@@ -65,9 +67,32 @@ def check_length(request: web.Request, limit: int = MAX_PUT_SIZE) -> None:
         raise CosServerError("EntityTooLarge")
 
 
+async def read_chunk(ctx: Ctx, request: web.Request) -> bytes:
+    """The next piece of the request body; RequestTimeout when none comes within the body timeout."""
+    try:
+        return await asyncio.wait_for(request.content.readany(), ctx.server.config.body_timeout)
+    except asyncio.TimeoutError:
+        raise CosServerError("RequestTimeout") from None
+
+
 async def receive(ctx: Ctx, request: web.Request, limit: int = MAX_PUT_SIZE) -> Blob:
-    """Stream the request body into a durable blob, checking length and Content-MD5."""
+    """Stream the request body into a durable blob, checking length, Content-MD5 and x-cos-content-sha1.
+
+    At most ``max_uploads`` bodies are stored at once (503 SlowDown beyond); a body that
+    stalls for ``body_timeout`` is cut off (RequestTimeout) and its temporary file removed.
+    """
     check_length(request, limit)
+    server = ctx.server
+    if server.uploads_in_flight >= server.config.max_uploads:
+        raise CosServerError("SlowDown")
+    server.uploads_in_flight += 1
+    try:
+        return await _receive(ctx, request, limit)
+    finally:
+        server.uploads_in_flight -= 1
+
+
+async def _receive(ctx: Ctx, request: web.Request, limit: int) -> Blob:
     md5 = expected_md5(request)
     sha1 = expected_sha1(request)
     writer = ctx.storage.writer()
@@ -83,7 +108,7 @@ async def receive(ctx: Ctx, request: web.Request, limit: int = MAX_PUT_SIZE) -> 
     buffered = 0
     try:
         while True:
-            chunk = await request.content.readany()
+            chunk = await read_chunk(ctx, request)
             if chunk:
                 chunks.append(chunk)
                 buffered += len(chunk)
@@ -219,9 +244,27 @@ def parse_range(value: str | None, size: int) -> tuple[int, int] | None:
     return first, min(last, size - 1)
 
 
+def reset(request: web.Request) -> None:
+    """Close the connection at once with a TCP reset, discarding what is queued for the client."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+    transport.abort()
+
+
 async def send_object(request: web.Request, record: ObjectRecord, fh: BinaryIO, headers: dict[str, str],
-                      byte_range: tuple[int, int] | None) -> web.StreamResponse:
-    """Stream a blob (or a range of it) from an already open file."""
+                      byte_range: tuple[int, int] | None, timeout: float) -> web.StreamResponse:
+    """Stream a blob (or a range of it) from an already open file.
+
+    A client that stops reading for ``timeout`` seconds is disconnected (the file and the
+    handler are not held open forever).
+    """
     first, last = byte_range if byte_range else (0, record.size - 1)
     response = web.StreamResponse(status=206 if byte_range else 200, headers=headers)
     if byte_range:
@@ -238,7 +281,11 @@ async def send_object(request: web.Request, record: ObjectRecord, fh: BinaryIO, 
                 if not chunk:
                     break
                 remaining -= len(chunk)
-                await response.write(chunk)
+                try:
+                    await asyncio.wait_for(response.write(chunk), timeout)
+                except asyncio.TimeoutError:
+                    reset(request)  # the client stopped reading: drop it
+                    return response
         await response.write_eof()
     finally:
         fh.close()
