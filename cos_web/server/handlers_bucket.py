@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from aiohttp import web
 
 from ..values import MAX_BUCKET_HOST, MAX_DELETE_KEYS, MAX_LIST_BUCKETS, MAX_LIST_KEYS
@@ -11,34 +9,7 @@ from . import acl as acls
 from . import cors, xmlio
 from .context import BUCKET_RE, Ctx, check_key, empty, iso_date, url_encode, xml_response
 from .errors import CosServerError
-from .transfer import read_chunk
-
-XML_LIMIT = 64 << 10
-DELETE_LIMIT = 2 << 20
-
-
-async def read_body(ctx: Ctx, request: web.Request, limit: int) -> bytes:
-    """A small (XML) request body, whole; XMLSizeLimit past ``limit``, RequestTimeout if it stalls."""
-    if request.content_length is not None and request.content_length > limit:
-        raise CosServerError("XMLSizeLimit")
-    body = bytearray()
-    while True:
-        chunk = await read_chunk(ctx, request)
-        if not chunk:
-            return bytes(body)
-        body += chunk
-        if len(body) > limit:
-            raise CosServerError("XMLSizeLimit")
-
-
-def check_body_md5(request: web.Request, body: bytes) -> None:
-    given = request.headers.get("Content-MD5")
-    if given is not None and given.strip() != base64.b64encode(hashlib.md5(body).digest()).decode():
-        raise CosServerError("BadDigest")
-
-
-def owner(ctx: Ctx) -> list[tuple]:
-    return [("ID", ctx.server.owner), ("DisplayName", ctx.server.config.owner_uin)]
+from .handlers_common import DELETE_LIMIT, XML_LIMIT, check_body_md5, owner, parse_acl, read_body
 
 
 # ---------------------------------------------------------------- service
@@ -130,14 +101,6 @@ async def get_bucket_acl(ctx: Ctx, request: web.Request) -> web.Response:
     headers = {"x-cos-acl": bucket.acl.get("canned") or "private"}
     return xml_response("AccessControlPolicy", acls.render(bucket.acl, ctx.server.owner, ctx.server.config.owner_uin),
                         headers=headers)
-
-
-async def parse_acl(ctx: Ctx, request: web.Request, for_object: bool) -> dict:
-    from_headers = acls.from_headers(request.headers, for_object)
-    body = await read_body(ctx, request, XML_LIMIT)
-    if from_headers is not None:
-        return from_headers
-    return acls.from_xml(xmlio.parse(body, XML_LIMIT), for_object)
 
 
 async def put_bucket_acl(ctx: Ctx, request: web.Request) -> web.Response:

@@ -12,13 +12,8 @@ from . import xmlio
 from .context import Ctx, check_key, empty, iso_date, url_encode, xml_response
 from .digits import uint
 from .errors import CosServerError
-from .handlers_bucket import DELETE_LIMIT, read_body
-from .handlers_object import object_acl, open_source
+from .handlers_common import DELETE_LIMIT, object_acl, open_source, owner, read_body
 from .transfer import meta_from_headers, receive
-
-
-def _who(ctx: Ctx) -> list[tuple]:
-    return [("ID", ctx.server.owner), ("DisplayName", ctx.server.config.owner_uin)]
 
 
 def _upload_id(ctx: Ctx) -> str:
@@ -95,7 +90,7 @@ async def list_parts(ctx: Ctx, request: web.Request) -> web.Response:
     if encoding:
         children.append(("EncodingType", encoding))
     children += [
-        ("Key", enc(ctx.key)), ("UploadId", upload_id), ("Initiator", _who(ctx)), ("Owner", _who(ctx)),
+        ("Key", enc(ctx.key)), ("UploadId", upload_id), ("Initiator", owner(ctx)), ("Owner", owner(ctx)),
         ("PartNumberMarker", marker),
     ]
     if truncated and parts:
@@ -156,7 +151,7 @@ async def list_uploads(ctx: Ctx, request: web.Request) -> web.Response:
     for upload in uploads:
         children.append(("Upload", [
             ("Key", enc(upload.key)), ("UploadId", upload.upload_id), ("StorageClass", upload.meta.storage_class),
-            ("Initiator", _who(ctx)), ("Owner", _who(ctx)), ("Initiated", iso_date(upload.initiated)),
+            ("Initiator", owner(ctx)), ("Owner", owner(ctx)), ("Initiated", iso_date(upload.initiated)),
         ]))
     children += [("CommonPrefixes", [("Prefix", enc(cp))]) for cp in prefixes]
     return xml_response("ListMultipartUploadsResult", children)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import re
-from urllib.parse import unquote
 
 from aiohttp import web
 
 from ..values import MAX_PUT_SIZE, METADATA_DIRECTIVES, RESPONSE_OVERRIDES
 from . import acl as acls
-from .context import HOST_RE, Ctx, check_key, empty, header_safe, iso_date, xml_response
+from .context import Ctx, check_key, empty, header_safe, iso_date, xml_response
 from .errors import CosServerError
-from .handlers_bucket import parse_acl
+from .handlers_common import object_acl, open_source, parse_acl
 from .records import ObjectMeta, ObjectRecord
 from .transfer import (
     check_conditions,
@@ -23,12 +21,6 @@ from .transfer import (
     receive,
     send_object,
 )
-
-DEFAULT_ACL = {"canned": "default", "grants": []}
-
-
-def object_acl(request: web.Request) -> dict:
-    return acls.from_headers(request.headers, for_object=True) or dict(DEFAULT_ACL)
 
 
 async def put_object(ctx: Ctx, request: web.Request) -> web.Response:
@@ -44,36 +36,6 @@ async def put_object(ctx: Ctx, request: web.Request) -> web.Response:
     if record.crc64 is not None:
         headers["x-cos-hash-crc64ecma"] = record.crc64
     return empty(headers=headers)
-
-
-def copy_source(ctx: Ctx, request: web.Request) -> tuple[str, str]:
-    """(bucket, key) named by x-cos-copy-source: ``<bucket>.cos.<region>.<domain>/<url-encoded key>``."""
-    raw = request.headers["x-cos-copy-source"].strip()
-    raw = re.sub(r"^https?://", "", raw)
-    host, slash, path = raw.partition("/")
-    path = path.split("?", 1)[0]
-    found = HOST_RE.match(host.lower().rsplit(":", 1)[0] + ".")
-    if not slash or not path or found is None:
-        raise CosServerError("InvalidArgument", "The x-cos-copy-source header is not valid.")
-    key = unquote(path)
-    check_key(key)
-    return found.group("bucket"), key
-
-
-async def open_source(ctx: Ctx, request: web.Request):
-    bucket, key = copy_source(ctx, request)
-    source_bucket = ctx.storage.bucket(bucket)
-    if ctx.credential is None:
-        found = ctx.storage.find_object(bucket, key)
-        if found is None or not acls.object_public_read(found.meta.acl, source_bucket.acl):
-            raise CosServerError("AccessDenied")
-    record, fh = ctx.storage.open_object(bucket, key)
-    try:
-        check_conditions(request.headers, record, prefix="x-cos-copy-source-")
-    except BaseException:
-        fh.close()
-        raise
-    return bucket, key, record, fh
 
 
 async def copy_object(ctx: Ctx, request: web.Request) -> web.Response:

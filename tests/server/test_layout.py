@@ -83,3 +83,11 @@ def test_blob_store_knows_nothing_of_the_metadata():
     graph = _graph()
     assert graph["blobs"] <= {"crc64"}
     assert graph["segments"] <= {"blobs"}
+
+
+def test_handlers_share_helpers_through_one_module():
+    graph = _graph()
+    handlers = {name for name in graph if name.startswith("handlers_") and name != "handlers_common"}
+    assert handlers == {"handlers_bucket", "handlers_object", "handlers_multipart"}
+    for name in handlers:
+        assert graph[name] & handlers == set(), name
