@@ -34,6 +34,7 @@ the raw header text and the body, waking the awaiting task in that same JS event
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -179,18 +180,17 @@ class UrllibTransport:
 # Node.js's fetch sends Origin and User-Agent as given (no page to speak for); Host and
 # Content-Length come from the URL and the body there too.
 _NODE_SETS_ITSELF = frozenset({"content-length", "host"})
-_SKIPPED: frozenset[str] | None = None
 
 
 def _request_headers(request: Request) -> dict[str, str]:
-    global _SKIPPED
-    if _SKIPPED is None:
-        _SKIPPED = _NODE_SETS_ITSELF if _in_node() else FORBIDDEN_HEADERS
-    return {k: v for k, v in request.headers.items() if k.lower() not in _SKIPPED}
+    skipped = _NODE_SETS_ITSELF if _in_node() else FORBIDDEN_HEADERS
+    return {k: v for k, v in request.headers.items() if k.lower() not in skipped}
 
 
+@functools.cache
 def _in_node() -> bool:
-    """Whether Pyodide runs under Node.js (not a page, a worker, Deno or Bun)."""
+    """Whether Pyodide runs under Node.js (not a page, a worker, Deno or Bun): there fetch sends
+    any header, and a streamed request body over HTTP/1.1 (browsers want HTTP/2 for that)."""
     try:
         import js  # type: ignore[import-not-found]
 
@@ -211,10 +211,8 @@ def _in_node() -> bool:
 # (loaded, total); total is the Content-Length, 0 when unknown (as XHR's progress events).
 _SEND_JS = r"""
 const [done] = arguments;
-// Node.js's fetch sends a streamed request body over HTTP/1.1 with the Content-Length given
-// (browsers want HTTP/2 for that; Deno and Bun are not relied on): there, a body handed over
-// in pieces gives upload progress as the socket takes them.
-const streamsUploads = !!globalThis.process?.versions?.node && !globalThis.Deno && !globalThis.Bun;
+// fetch with ``up`` (passed under Node.js only, see _in_node): the body goes as a stream of
+// pieces with its Content-Length, each piece reported as Node takes it.
 function counted(body, up) {
   let bytes = null, blob = null;
   if (typeof body === "string") bytes = new TextEncoder().encode(body);
@@ -276,7 +274,7 @@ return function send(id, method, url, headers, body, rtype, up, down, useXhr) {
   const pairs = [];
   for (let i = 0; i + 1 < hs.length; i += 2) pairs.push([hs[i], hs[i + 1]]);
   const init = { method, headers: pairs, signal: c.signal };
-  const piecewise = up && body !== null && streamsUploads ? counted(body, up) : null;
+  const piecewise = up && body !== null ? counted(body, up) : null;
   if (piecewise) {
     init.body = piecewise.stream;
     init.duplex = "half";
@@ -464,7 +462,7 @@ async def _send_js(request: Request, use_xhr: bool) -> Response:
     joined = "\n".join(f"{k}\n{v}" for k, v in headers.items())
     rtype = request.response_type
     up = down = None
-    if request.on_upload_progress is not None:
+    if request.on_upload_progress is not None and (use_xhr or _in_node()):
         from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
         up = create_proxy(request.on_upload_progress)
