@@ -113,9 +113,63 @@ def static_url() -> str:
 # --------------------------------------------------------------------------- local COS server
 
 
+class FaultControl:
+    """Fault rules of a running server, set through its loopback-only admin endpoint.
+
+    The grammar is in docs/reliability.md. ``add`` returns the new rules' ids; ``log``
+    lists fired faults (``rule``, ``action``, ``request_id``, ``op``, ``key``, ``part``,
+    ``upload_id`` …) oldest first; ``clear`` drops rules, log and expired tokens.
+    """
+
+    PATH = "/_cos_web/faults"
+
+    def __init__(self, base_url: str) -> None:
+        self.url = base_url.rstrip("/") + self.PATH
+
+    def _call(self, method: str, body: str | None = None) -> dict:
+        import urllib.error
+        import urllib.request
+
+        data = body.encode() if body is not None else None
+        request = urllib.request.Request(self.url, data=data, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                return json.loads(reply.read())
+        except urllib.error.HTTPError as exc:
+            raise ValueError(json.loads(exc.read()).get("error", str(exc))) from None
+
+    def add(self, rules: str) -> list[int]:
+        """Add rules (``;`` or newlines between them); a bad rule raises ValueError and adds none."""
+        return [r["id"] for r in self._call("POST", rules)["added"]]
+
+    def clear(self) -> None:
+        self._call("DELETE")
+
+    def rules(self) -> list[dict]:
+        return self._call("GET")["rules"]
+
+    def log(self) -> list[dict]:
+        return self._call("GET")["log"]
+
+    def wait_log(self, count: int = 1, timeout: float = 30) -> list[dict]:
+        """The log once it has at least ``count`` entries (polling; TimeoutError after ``timeout`` s)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            fired = self.log()
+            if len(fired) >= count:
+                return fired
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(fired)} faults fired, waited for {count}: {fired}")
+            time.sleep(0.05)
+
+
 @dataclass
 class CosServer:
-    """A local COS server running as a subprocess (``python -m cos_web.server``)."""
+    """A local COS server running as a subprocess (``python -m cos_web.server``).
+
+    Started with ``--faults-admin``: ``cos_server.faults`` (a FaultControl) injects
+    faults at run time; use the ``cos_faults`` fixture to have them cleared after a test.
+    """
 
     data_dir: Path
     bucket: str = PWCONFIG.BUCKET
@@ -131,7 +185,7 @@ class CosServer:
             sys.executable, "-m", "cos_web.server",
             "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir),
             "--secret-id", self.secret_id, "--secret-key", self.secret_key,
-            "--bucket", self.bucket, "--quiet", *self.extra_args,
+            "--bucket", self.bucket, "--quiet", "--faults-admin", *self.extra_args,
         ]  # fmt: skip
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30
@@ -148,6 +202,11 @@ class CosServer:
         if self.proc and self.proc.poll() is None:
             self.proc.kill() if kill else self.proc.terminate()
             self.proc.wait(timeout=15)
+
+    @property
+    def faults(self) -> FaultControl:
+        """Run-time fault injection on this server (docs/reliability.md)."""
+        return FaultControl(f"http://127.0.0.1:{self.port}")
 
     @property
     def domain(self) -> str:
@@ -176,6 +235,15 @@ def cos_server(tmp_path_factory) -> CosServer:
     server = CosServer(data_dir=tmp_path_factory.mktemp("cos-data")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def cos_faults(cos_server) -> FaultControl:
+    """The session server's fault rules, empty at the start of the test and cleared after it."""
+    faults = cos_server.faults
+    faults.clear()
+    yield faults
+    faults.clear()
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ import time
 from aiohttp import web
 
 from . import acl as acls
-from . import authz, context, cors, routes, xmlio
+from . import authz, context, cors, fault_wire, routes, xmlio
 from .context import Ctx
 from .errors import CosServerError, NotModified
 from .state import CosServer, ServerConfig
@@ -82,9 +82,9 @@ def authenticate(ctx: Ctx, request: web.Request, route: routes.Route) -> None:
     fields = authz.auth_fields(signed)
     if fields is not None:
         canonical = (f"{ctx.bucket}.cos.{ctx.region}.myqcloud.com",) if ctx.bucket else ()
-        ctx.credential = authz.verify(signed, fields, ctx.server.lookup, time.time(), canonical)
+        ctx.credential = authz.verify(signed, fields, ctx.server.lookup, ctx.now(), canonical)
         return
-    denied = CosServerError("AccessDenied", ServerTime=context.iso_date(time.time(), False))
+    denied = CosServerError("AccessDenied", ServerTime=context.iso_date(ctx.now(), False))
     if route.permission == "owner" or ctx.bucket is None:
         raise denied
     bucket = ctx.storage.bucket(ctx.bucket)
@@ -111,6 +111,12 @@ async def entry(request: web.Request) -> web.StreamResponse:
     route = routes.find(ctx, request.method)
     if route is None:
         raise CosServerError("MethodNotAllowed")
+    if ctx.server.faults is not None:
+        return await fault_wire.apply(ctx.server.faults, ctx, request, route.name, lambda: serve(ctx, request, route))
+    return await serve(ctx, request, route)
+
+
+async def serve(ctx: Ctx, request: web.Request, route: routes.Route) -> web.StreamResponse:
     authenticate(ctx, request, route)
     return await route.handler(ctx, request)
 
@@ -133,18 +139,29 @@ async def cos_middleware(request: web.Request, handler) -> web.StreamResponse:
         response = error_response(request, CosServerError(code, status=exc.status), request.get(CTX_KEY))
     except (ConnectionError, OSError) as exc:
         if request.transport is None or request.transport.is_closing():
-            _log(request, 499, started)
-            raise
+            return _client_gone(request, started)
         log.exception("internal error")
         response = error_response(request, CosServerError("InternalError"), request.get(CTX_KEY))
     except Exception as exc:  # noqa: BLE001 - anything else is a 500 in COS's shape
         if type(exc).__name__ in ("ClientPayloadError", "EofStream"):
-            _log(request, 499, started)
-            raise
+            return _client_gone(request, started)
         log.exception("internal error")
         response = error_response(request, CosServerError("InternalError"), request.get(CTX_KEY))
     _log(request, response.status, started, response)
     return response
+
+
+def _client_gone(request: web.Request, started: float) -> web.Response:
+    """The client went away mid-request: one short log line (none with --quiet), no traceback.
+
+    The connection is closed; the response returned is never sent (aiohttp finds
+    the transport closed and drops it quietly, where a raised error would be
+    logged with its traceback).
+    """
+    _log(request, 499, started)
+    if request.transport is not None and not request.transport.is_closing():
+        request.transport.close()
+    return web.Response(status=499)
 
 
 def _log(request: web.Request, status: int, started: float, response: web.StreamResponse | None = None) -> None:
@@ -165,9 +182,11 @@ async def on_prepare(request: web.Request, response: web.StreamResponse) -> None
     request_id = request.get(REQUEST_ID_KEY) or new_request_id()
     response.headers["x-cos-request-id"] = request_id
     response.headers["Server"] = "tencent-cos"
+    ctx: Ctx | None = request.get(CTX_KEY)
+    if ctx is not None and ctx.clock_offset:  # a fault rule's clock: (aiohttp has set Date already)
+        response.headers["Date"] = context.http_date(ctx.now())
     response.headers.setdefault("Date", context.http_date(time.time()))
     origin = request.headers.get("Origin")
-    ctx: Ctx | None = request.get(CTX_KEY)
     if origin and not request.get(CORS_DONE_KEY) and ctx is not None and ctx.bucket:
         rules = request.get(CORS_RULES_KEY)  # as they were when the request came in
         if rules is None:
@@ -185,6 +204,8 @@ def create_app(config: ServerConfig | CosServer | None = None) -> web.Applicatio
     app = web.Application(middlewares=[cos_middleware], client_max_size=64 << 20)
     app[SERVER_KEY] = server
     app[QUIET_KEY] = server.config.quiet
+    if server.faults is not None:
+        fault_wire.install(app, server.faults, entry)
     app.router.add_route("*", "/{tail:[\\s\\S]*}", entry)  # every path, keys with a newline too
     app.on_response_prepare.append(on_prepare)
 

@@ -7,6 +7,8 @@ import errno
 import os
 import sys
 
+from .fault_wire import ADMIN_PATH, is_loopback
+from .faults import FaultRuleError, parse_rules
 from .state import DEFAULT_REGION, DEMO_BUCKET, DEMO_SECRET_ID, DEMO_SECRET_KEY, ServerConfig
 from .storage import DataDirBusy
 
@@ -33,6 +35,12 @@ def parser() -> argparse.ArgumentParser:
                         "for this long (default 60)")
     p.add_argument("--max-uploads", type=int, default=64, metavar="N",
                    help="request bodies stored at once; more get 503 SlowDown (default 64)")
+    p.add_argument("--faults", metavar="RULES",
+                   help="inject faults (testing; loopback --host only): rules like "
+                        "'op=part part=2 nth=1 action=status:503', ';' between rules (docs/reliability.md); "
+                        "also turns on the loopback-only admin endpoint " + ADMIN_PATH)
+    p.add_argument("--faults-admin", action="store_true",
+                   help="fault injection with no rules yet, set at run time through " + ADMIN_PATH)
     return p
 
 
@@ -46,13 +54,32 @@ def _positive(text: str) -> float:
     return value
 
 
+def _faults(p: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
+    """The --faults rules (checked here, so a typo fails at start), "" for --faults-admin, None when off."""
+    if args.faults is None and not args.faults_admin:
+        return None
+    if not _loopback_host(args.host):
+        p.error(f"--faults/--faults-admin need a loopback --host (127.0.0.1, ::1, localhost), not {args.host!r}")
+    try:
+        parse_rules(args.faults or "")
+    except FaultRuleError as exc:
+        p.error(f"--faults: {exc}")
+    return args.faults or ""
+
+
+def _loopback_host(host: str) -> bool:
+    return host == "localhost" or is_loopback(host)
+
+
 def config_from_args(argv: list[str] | None = None) -> ServerConfig:
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
     return ServerConfig(
         host=args.host, port=args.port, data_dir=args.data_dir, secret_id=args.secret_id,
         secret_key=args.secret_key, buckets=args.bucket if args.bucket is not None else [DEMO_BUCKET],
         region=args.region, owner_uin=args.owner_uin, quiet=args.quiet, durable=not args.no_fsync,
         idle_timeout=args.idle_timeout, body_timeout=args.body_timeout, max_uploads=max(1, args.max_uploads),
+        faults=_faults(p, args),
     )
 
 

@@ -48,6 +48,12 @@ class Ctx:
     credential: Credential | None = None
     started: float = field(default_factory=time.monotonic)
     bytes_in: int = 0
+    clock_offset: float = 0.0  # seconds added to the server's clock (a fault rule's clock:)
+    fail_fsync: bool = False  # a fault rule's fsync:eio: the body's fsync fails with EIO
+
+    def now(self) -> float:
+        """The server's clock as this request sees it."""
+        return time.time() + self.clock_offset
 
     @property
     def storage(self):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from . import acl as acls
 from . import cors
 from .authz import Credential
+from .faults import Faults
 from .storage import Storage
 
 DEMO_SECRET_ID = "AKIDcosWebLocalDemoSecretId000000000"
@@ -39,6 +40,7 @@ class ServerConfig:
     # A request body (or a response a client does not read) that makes no progress this long is cut off.
     body_timeout: float = 60.0
     max_uploads: int = 64  # request bodies being stored at once; beyond this, 503 SlowDown
+    faults: str | None = None  # fault rules (docs/reliability.md); None: fault injection off
 
 
 class CosServer:
@@ -49,6 +51,7 @@ class CosServer:
         self.uploads_in_flight = 0  # request bodies being stored now (event-loop thread only)
         self.storage = Storage(config.data_dir, durable=config.durable)
         self.owner = acls.owner_id(config.owner_uin)
+        self.faults = Faults(config.faults, quiet=config.quiet) if config.faults is not None else None
         for name in config.buckets:
             if self.storage.find_bucket(name) is None:
                 self.storage.create_bucket(name, config.region, {"canned": "private", "grants": []}, [cors.OPEN_RULE])
