@@ -38,10 +38,10 @@ def describe(ctx: Ctx, request: web.Request, route: str) -> Request:
     op = OPS.get(route, route.lower())
     if "x-cos-copy-source" in request.headers:
         op = COPY_OPS.get(op, op)
-    part = ctx.params.get("partNumber", "")
-    token = request.headers.get("x-cos-security-token") or ctx.params.get("x-cos-security-token") or None
+    part = ctx.param("partNumber")
+    token = request.headers.get("x-cos-security-token") or ctx.param("x-cos-security-token") or None
     return Request(op=op, route=route, method=request.method, bucket=ctx.bucket, key=ctx.key,
-                   part=int(part) if part.isdigit() else None, upload_id=ctx.params.get("uploadId") or None,
+                   part=int(part) if part.isdigit() else None, upload_id=ctx.param("uploadId") or None,
                    token=token, request_id=ctx.request_id)
 
 
