@@ -204,8 +204,8 @@ def create_app(config: ServerConfig | CosServer | None = None) -> web.Applicatio
     app = web.Application(middlewares=[cos_middleware], client_max_size=64 << 20)
     app[SERVER_KEY] = server
     app[QUIET_KEY] = server.config.quiet
-    if server.faults is not None:
-        fault_wire.install(app, server.faults, entry)
+    if server.config.faults is not None:
+        fault_wire.install(app, server, entry)
     app.router.add_route("*", "/{tail:[\\s\\S]*}", entry)  # every path, keys with a newline too
     app.on_response_prepare.append(on_prepare)
 

@@ -7,8 +7,8 @@ import errno
 import os
 import sys
 
-from .fault_wire import ADMIN_PATH, is_loopback
-from .faults import FaultRuleError, parse_rules
+from .fault_wire import ADMIN_PATH, check_rules, is_loopback
+from .faults import FaultRuleError
 from .state import DEFAULT_REGION, DEMO_BUCKET, DEMO_SECRET_ID, DEMO_SECRET_KEY, ServerConfig
 from .storage import DataDirBusy
 
@@ -61,7 +61,7 @@ def _faults(p: argparse.ArgumentParser, args: argparse.Namespace) -> str | None:
     if not _loopback_host(args.host):
         p.error(f"--faults/--faults-admin need a loopback --host (127.0.0.1, ::1, localhost), not {args.host!r}")
     try:
-        parse_rules(args.faults or "")
+        check_rules(args.faults or "")
     except FaultRuleError as exc:
         p.error(f"--faults: {exc}")
     return args.faults or ""

@@ -23,7 +23,9 @@ from aiohttp import web
 
 from .context import HOST_RE, Ctx
 from .errors import CosServerError
-from .faults import COPY_OPS, OPS, Faults, FaultRuleError, Fired, Request
+from .faults import COPY_OPS, OPS, Faults, FaultRuleError, Fired, Request, parse_rules
+from .routes import ROUTES
+from .state import CosServer
 
 ADMIN_PATH = "/_cos_web/faults"
 FAULTS_KEY = web.AppKey("cos_faults", Faults)
@@ -246,8 +248,19 @@ def make_admin(fallback: Handler) -> Handler:
     return admin
 
 
-def install(app: web.Application, faults: Faults, fallback: Handler) -> None:
-    """Add the admin route (before the catch-all route) and the response hook."""
+ROUTE_NAMES = tuple(sorted({r.name for r in ROUTES.values()}))
+
+
+def check_rules(text: str) -> None:
+    """Raise FaultRuleError for rules the server would refuse (for the CLI, before starting)."""
+    parse_rules(text, ROUTE_NAMES)
+
+
+def install(app: web.Application, server: CosServer, fallback: Handler) -> Faults:
+    """Turn fault injection on: the server's rules, the admin route (add it before the
+    catch-all route) and the response hook."""
+    faults = server.faults = Faults(server.config.faults or "", quiet=server.config.quiet, routes=ROUTE_NAMES)
     app[FAULTS_KEY] = faults
     app.router.add_route("*", ADMIN_PATH, make_admin(fallback))
     app.on_response_prepare.append(on_prepare)
+    return faults

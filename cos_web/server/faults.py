@@ -23,6 +23,7 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -228,8 +229,11 @@ def parse_action(text: str) -> Action:
     raise FaultRuleError(f"action {text!r}: unknown (one of {', '.join(ACTIONS)})")
 
 
-def parse_rule(text: str, rule_id: int = 0) -> Rule:
-    """One rule: space-separated ``name=value`` fields, ``action=`` required."""
+def parse_rule(text: str, rule_id: int = 0, routes: Iterable[str] = ()) -> Rule:
+    """One rule: space-separated ``name=value`` fields, ``action=`` required.
+
+    ``routes``: the server's route names (routes.py), also accepted by ``op=``.
+    """
     fields: dict[str, str] = {}
     for token in text.split():
         name, eq, value = token.partition("=")
@@ -246,7 +250,7 @@ def parse_rule(text: str, rule_id: int = 0) -> Rule:
     rule = Rule(rule_id, " ".join(text.split()), tuple(parse_action(a) for a in fields["action"].split(",")))
     if "op" in fields:
         ops = frozenset(o.lower() for o in fields["op"].split(","))
-        known = SHORT_OPS | {r.lower() for r in _route_names()}
+        known = SHORT_OPS | {r.lower() for r in routes}
         unknown = sorted(ops - known)
         if unknown:
             raise FaultRuleError(f"op={fields['op']}: unknown {unknown[0]!r} (one of {', '.join(sorted(SHORT_OPS))} "
@@ -286,12 +290,6 @@ def parse_rule(text: str, rule_id: int = 0) -> Rule:
     return rule
 
 
-def _route_names() -> list[str]:
-    from .routes import ROUTES  # late: routes imports the handlers
-
-    return [r.name for r in ROUTES.values()]
-
-
 def split_rules(text: str) -> list[str]:
     """The rules in a RULES string (``;`` or newline between them; ``#`` starts a comment)."""
     out = []
@@ -301,8 +299,8 @@ def split_rules(text: str) -> list[str]:
     return out
 
 
-def parse_rules(text: str) -> list[Rule]:
-    return [parse_rule(r, i + 1) for i, r in enumerate(split_rules(text))]
+def parse_rules(text: str, routes: Iterable[str] = ()) -> list[Rule]:
+    return [parse_rule(r, i + 1, routes) for i, r in enumerate(split_rules(text))]
 
 
 @dataclass(frozen=True)
@@ -326,8 +324,9 @@ class Faults:
     Thread-safe: the event loop picks, tests (in-process) or the admin endpoint edit.
     """
 
-    def __init__(self, rules: str = "", quiet: bool = False) -> None:
+    def __init__(self, rules: str = "", quiet: bool = False, routes: Iterable[str] = ()) -> None:
         self.quiet = quiet
+        self.routes = tuple(routes)
         self._lock = threading.Lock()
         self._rules: list[Rule] = []
         self._log: list[dict] = []
@@ -338,7 +337,7 @@ class Faults:
 
     def add(self, text: str) -> list[Rule]:
         """Parse and append rules (all or none); returns them with their ids."""
-        parsed = [parse_rule(r) for r in split_rules(text)]
+        parsed = [parse_rule(r, 0, self.routes) for r in split_rules(text)]
         with self._lock:
             for rule in parsed:
                 rule.id = self._next_id

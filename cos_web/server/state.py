@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from . import acl as acls
 from . import cors
 from .authz import Credential
-from .faults import Faults
 from .storage import Storage
 
 DEMO_SECRET_ID = "AKIDcosWebLocalDemoSecretId000000000"
@@ -51,7 +50,7 @@ class CosServer:
         self.uploads_in_flight = 0  # request bodies being stored now (event-loop thread only)
         self.storage = Storage(config.data_dir, durable=config.durable)
         self.owner = acls.owner_id(config.owner_uin)
-        self.faults = Faults(config.faults, quiet=config.quiet) if config.faults is not None else None
+        self.faults = None  # a faults.Faults when config.faults is set (made by fault_wire.install)
         for name in config.buckets:
             if self.storage.find_bucket(name) is None:
                 self.storage.create_bucket(name, config.region, {"canned": "private", "grants": []}, [cors.OPEN_RULE])

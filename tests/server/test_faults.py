@@ -19,7 +19,7 @@ import pytest
 from cos_web.auth import build_authorization
 from cos_web.server import start_in_thread
 from cos_web.server.cli import config_from_args
-from cos_web.server.fault_wire import is_loopback
+from cos_web.server.fault_wire import ROUTE_NAMES, is_loopback
 from cos_web.server.faults import Faults, FaultRuleError, Request, parse_rule, parse_rules
 from tests.conftest import FaultControl
 from tests.server.conftest import BUCKET, REGION, SECRET_ID, SECRET_KEY, Raw, make_client
@@ -117,7 +117,9 @@ def test_rule_grammar():
     assert parse_rule("action=status:503:SlowDown").actions[0].code == "SlowDown"
     assert [a.kind for a in parse_rule("op=complete action=delay:2,drop").actions] == ["delay", "drop"]
     assert parse_rule("nth=3- action=drop").nth == ((3, (1 << 63) - 1),)
-    assert parse_rule("op=PutBucketCors action=drop").ops == {"putbucketcors"}
+    assert parse_rule("op=PutBucketCors action=drop", routes=ROUTE_NAMES).ops == {"putbucketcors"}
+    with pytest.raises(FaultRuleError, match="unknown 'putbucketcors'"):
+        parse_rule("op=PutBucketCors action=drop")  # route names are checked against the server's table
     assert len(parse_rules("op=init action=status:500; op=part action=reset\n# a comment\nop=get action=drop")) == 3
 
 
