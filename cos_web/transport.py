@@ -229,7 +229,9 @@ function counted(body, up) {
     at = end;
     up(at, size);
   } }, { highWaterMark: 0 });
-  return { stream, size };
+  // the Content-Type fetch would take from the body itself
+  const type = bytes ? (typeof body === "string" ? "text/plain;charset=UTF-8" : "") : blob.type;
+  return { stream, size, type };
 }
 async function streamed(r, rtype, down) {
   const length = +r.headers.get("content-length") || 0;
@@ -279,6 +281,7 @@ return function send(id, method, url, headers, body, rtype, up, down, useXhr) {
     init.body = piecewise.stream;
     init.duplex = "half";
     pairs.push(["content-length", String(piecewise.size)]);
+    if (piecewise.type && !pairs.some(([k]) => k.toLowerCase() === "content-type")) pairs.push(["content-type", piecewise.type]);
   } else if (body !== null) init.body = body;
   let r;
   fetch(url, init)
@@ -574,7 +577,9 @@ class PyfetchTransport:
             raise
         _report_sent(request)
         if request.on_download_progress is not None:
-            size = data.size if rtype == "blob" else data.byteLength if rtype == "arraybuffer" else len(data)
+            from ._js import body_size
+
+            size = body_size(data)
             request.on_download_progress(size, size)
         return Response(response.status, response.headers, data, response.status_text)
 

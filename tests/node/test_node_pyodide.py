@@ -244,13 +244,17 @@ import js
 from pyodide.ffi import to_js
 from cos_web.transport import Request
 from cos_web.transport_choice import make_transport
-for body in (b"u" * SIZE, js.Blob.new([to_js(b"u" * SIZE)])):
+types = []
+for body in (b"u" * SIZE, js.Blob.new([to_js(b"u" * SIZE)], to_js({"type": "image/png"}, dict_converter=js.Object.fromEntries))):
     sent = []
     url = cos.get_object_url(**BR, Key=KEY, Sign=True, Method="PUT")
     r = await make_transport(TRANSPORT).send(Request("PUT", url, body=body, on_upload_progress=lambda l, n: sent.append([l, n])))
     assert r.status == 200, r.status
     head = await cos.head_object(**BR, Key=KEY)
     assert head["headers"]["content-length"] == str(SIZE), head["headers"]
+    types.append(head["headers"].get("content-type"))
+# a streamed Blob keeps the Content-Type fetch takes from a Blob body
+assert types[1] == "image/png", types
 sent
 """,
         transport,
