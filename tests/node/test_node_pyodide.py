@@ -299,3 +299,33 @@ except asyncio.CancelledError:
 def test_page_error_carries_the_traceback(node_py):
     with pytest.raises(PageError, match="ZeroDivisionError"):
         node_py.run("1 / 0")
+
+
+@pytest.mark.parametrize("transport", ["auto", "pyfetch"])
+def test_slice_upload_rides_out_a_connection_reset_mid_part(run, cos_faults, transport):
+    """The server resets the connection after 300 KiB of part 2's body (a real RST through
+    Node's socket): the part fails as a network error, is sent again with a fresh body stream,
+    and the upload completes intact with progress that never goes back."""
+    key = f"node/reset/{transport}/{uuid.uuid4().hex[:8]}.bin"
+    cos_faults.add(f"op=part part=2 nth=1 prefix={key} action=reset:300k")
+    size = 2 * 1024 * 1024 + 777
+    etag, same, events = run(
+        """
+import hashlib, js
+from pyodide.ffi import to_js
+data = bytes(range(251)) * (SIZE // 251) + b"r" * (SIZE % 251)
+events = []
+done = await cos.slice_upload_file(**BR, Key=KEY, Body=js.Blob.new([to_js(data)]), ChunkSize=1024 * 1024,
+                                   onProgress=lambda p: events.append(p))
+back = (await cos.get_object(**BR, Key=KEY))["Body"]
+[done["ETag"], hashlib.md5(back).digest() == hashlib.md5(data).digest(), events]
+""",
+        transport,
+        KEY=key,
+        SIZE=size,
+    )
+    fired = [entry for entry in cos_faults.log() if entry.get("key") == key]
+    assert [(f["action"], f["part"]) for f in fired] == [("reset:300k", 2)]
+    assert etag.endswith('-3"') and same
+    loaded = [e["loaded"] for e in events]
+    assert loaded == sorted(loaded) and events[-1]["loaded"] == size and events[-1]["percent"] == 1
