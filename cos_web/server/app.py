@@ -17,6 +17,7 @@ import sys
 import time
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from . import acl as acls
 from . import authz, context, cors, fault_wire, routes, xmlio
@@ -36,6 +37,21 @@ CORS_RULES_KEY = _RequestKey("cos_cors_rules", object) if _RequestKey else "cos_
 
 # Errors after which the connection is closed rather than kept alive (the body was not read to its end).
 CLOSE_AFTER = {"RequestTimeout", "SlowDown"}
+
+
+class ConnectionLog(logging.LoggerAdapter):
+    """The logger aiohttp's connection handler gets: a client's malformed HTTP (a control
+    character in a header, a line too long) is one info line, not an error with a traceback.
+    Any other exception still logs as one."""
+
+    def exception(self, msg, *args, exc_info=True, **kwargs) -> None:  # type: ignore[override]
+        if isinstance(exc_info, HttpProcessingError):
+            self.logger.info("malformed HTTP from a client: %s", exc_info.message)
+            return
+        self.logger.exception(msg, *args, exc_info=exc_info, **kwargs)
+
+
+CONNECTION_LOG = ConnectionLog(logging.getLogger("aiohttp.server"), {})
 
 
 def new_request_id() -> str:

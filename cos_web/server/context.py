@@ -134,8 +134,9 @@ def build(server: CosServer, request: web.Request, request_id: str) -> Ctx:
         region = service.group("region") if service else None
     ctx = Ctx(server, request_id, host, bucket, region, path, path[1:], query, params)
     ctx.sub = next((s for s in SUBRESOURCES if param_name(s) in params), None)
-    if ctx.sub is None and params.keys() & UNSUPPORTED:
-        raise CosServerError("NotImplemented", f"Sub-resource {sorted(params.keys() & UNSUPPORTED)[0]} is not supported.")
+    unsupported = sorted(params.keys() & UNSUPPORTED)
+    if ctx.sub is None and unsupported:
+        raise CosServerError("NotImplemented", f"Sub-resource {unsupported[0]} is not supported.")
     return ctx
 
 

@@ -9,7 +9,7 @@ import threading
 
 from aiohttp import web
 
-from .app import create_app
+from .app import CONNECTION_LOG, create_app
 from .state import CosServer, ServerConfig
 
 READ_BUFSIZE = 2 << 20
@@ -25,8 +25,9 @@ async def serve(config: ServerConfig, ready=None, stop: asyncio.Event | None = N
     state = CosServer(config)
     app = create_app(state)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5, read_bufsize=READ_BUFSIZE,
-                           auto_decompress=False, max_field_size=16 << 10, keepalive_timeout=config.idle_timeout,
-                           lingering_time=min(LINGER, config.body_timeout))
+                           auto_decompress=False, max_field_size=16 << 10, max_line_size=32 << 10,
+                           keepalive_timeout=config.idle_timeout, lingering_time=min(LINGER, config.body_timeout),
+                           logger=CONNECTION_LOG)
     await runner.setup()
     try:
         site = web.TCPSite(runner, config.host, config.port, backlog=512)
