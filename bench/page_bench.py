@@ -99,7 +99,7 @@ async def head_variants(keys):
     variants = {
         "cos_web head_object (default transport: fetch)": lambda i: cos.head_object(**br, Key=keys[i]),
         "cos_web head_object with XHRTransport": lambda i: cos_xhr.head_object(**br, Key=keys[i]),
-        "cos_web _request('headObject') (no create_task)": lambda i: cos._request("headObject", dict(br, Key=keys[i])),
+        "cos_web _request('headObject') (no create_task)": lambda i: cos._pipeline.send("headObject", dict(br, Key=keys[i])),
         "pyfetch from Python, pre-signed": via_pyfetch,
         "js.fetch awaited in Python, pre-signed": via_js_fetch,
         "one JS promise (XHR + headers) awaited in Python, pre-signed": via_one_js_promise,

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Callable
 from typing import Any
 
 __all__ = [
+    "Body",
     "is_js",
     "js_body_kind",
     "body_size",
@@ -71,10 +72,31 @@ def _instanceof() -> Any:
     return _INSTANCEOF
 
 
+class Body:
+    """A request body classified once, where it entered cos_web (an upload's file or part).
+
+    ``value`` is what the transport sends (bytes, or a JS Blob/File, never copied);
+    ``size`` and ``type`` were read when the upload's source was made, so checking,
+    preparing and sending the request need not ask the browser again.
+    """
+
+    __slots__ = ("value", "size", "type")
+
+    def __init__(self, value: Any, size: int, type: str = "") -> None:
+        self.value = value
+        self.size = size
+        self.type = type
+
+    def __repr__(self) -> str:
+        return f"Body({type(self.value).__name__}, size={self.size}, type={self.type!r})"
+
+
 def body_size(body: Any) -> int:
     """Bytes the body will occupy on the wire."""
     if body is None:
         return 0
+    if isinstance(body, Body):
+        return body.size
     if isinstance(body, str):
         return len(body.encode("utf-8")) if not body.isascii() else len(body)
     if isinstance(body, (bytes, bytearray)):
@@ -93,6 +115,8 @@ def body_type(body: Any) -> str:
         return "text/plain"
     if isinstance(body, (bytes, bytearray, memoryview)) or body is None:
         return ""
+    if isinstance(body, Body):
+        return body.type
     t = getattr(body, "type", None)
     return t if isinstance(t, str) else ""
 

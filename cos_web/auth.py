@@ -28,6 +28,7 @@ __all__ = [
     "format_string",
     "signature",
     "parse_authorization",
+    "canonical_pairs",
 ]
 
 # Headers the JS SDK lets into a signature, besides every x-cos-* and x-ci-*.
@@ -130,10 +131,28 @@ def _name_list(obj: Mapping[str, object]) -> str:
     return ";".join(names).lower()
 
 
-def _obj2str(obj: Mapping[str, object]) -> str:
-    keys = sorted(obj, key=lambda k: _js_order(k.lower()))
+def canonical_pairs(
+    pairs: Mapping[str, object] | Iterable[tuple[str, object]],
+    *,
+    lower_names: bool = True,
+    sort_by_encoded: bool = False,
+) -> str:
+    """``name=value&...``: the one builder of sorted, camSafe-encoded key/value pairs.
+
+    Sorted case-insensitively in JavaScript's string order (UTF-16 code units), by the
+    raw name as the JS SDK's ``obj2str`` sorts (or by the encoded name,
+    ``sort_by_encoded``, as the server sorts the names an Authorization lists); names
+    lower-cased for a signature (``lower_names``), kept for a URL's query; values
+    turned to text as JavaScript's ``'' + value``.
+    """
+    items = list(pairs.items()) if isinstance(pairs, Mapping) else list(pairs)
+    encoded = [(name, camsafe_encode(name), value) for name, value in items]
+    if sort_by_encoded:
+        encoded.sort(key=lambda e: _js_order(e[1].lower()))
+    else:
+        encoded.sort(key=lambda e: _js_order(e[0].lower()))
     return "&".join(
-        camsafe_encode(k).lower() + "=" + camsafe_encode(js_str(obj[k])) for k in keys
+        (enc.lower() if lower_names else enc) + "=" + camsafe_encode(js_str(value)) for _, enc, value in encoded
     )
 
 
@@ -142,17 +161,18 @@ def format_string(method: str, pathname: str, params: str, headers: str) -> str:
     return "\n".join([method.lower(), pathname, params, headers, ""])
 
 
-_IPAD = bytes(x ^ 0x36 for x in range(256))
-_OPAD = bytes(x ^ 0x5C for x in range(256))
+_HMAC_DIGEST = None
 
 
 def hmac_sha1_hex(key: bytes, message: bytes) -> str:
-    """``hmac.new(key, message, hashlib.sha1).hexdigest()`` (RFC 2104), without the hmac module."""
-    if len(key) > 64:
-        key = _sha1(key).digest()
-    key = key.ljust(64, b"\0")
-    inner = _sha1(key.translate(_IPAD) + message).digest()
-    return _sha1(key.translate(_OPAD) + inner).hexdigest()
+    """HMAC-SHA1 (RFC 2104) in hex: ``hmac.digest``, imported on the first signature
+    (``import cos_web`` stays without hmac/hashlib)."""
+    global _HMAC_DIGEST
+    if _HMAC_DIGEST is None:
+        from hmac import digest
+
+        _HMAC_DIGEST = digest
+    return _HMAC_DIGEST(key, message, "sha1").hex()
 
 
 _SIGN_KEY_CACHE: dict[tuple[str, str], str] = {}
@@ -213,7 +233,7 @@ def build_authorization(
         except (TypeError, ValueError):
             end = start
     sign_time = KeyTime or f"{start};{end}"
-    http_string = format_string(method, pathname, _obj2str(query), _obj2str(headers))
+    http_string = format_string(method, pathname, canonical_pairs(query), canonical_pairs(headers))
     sig = signature(SecretKey, sign_time, sign_time, http_string)
     return "&".join(
         [
@@ -236,11 +256,3 @@ def parse_authorization(value: str) -> dict[str, str]:
         if name.startswith("q-"):
             fields[name] = val
     return fields
-
-
-def canonical_pairs(pairs: Iterable[tuple[str, str]]) -> str:
-    """Encode (name, value) pairs as a signature line, sorted as the SDKs sort them."""
-    encoded = sorted(
-        ((camsafe_encode(n).lower(), camsafe_encode(v)) for n, v in pairs), key=lambda p: _js_order(p[0])
-    )
-    return "&".join(f"{n}={v}" for n, v in encoded)

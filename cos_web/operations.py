@@ -260,11 +260,6 @@ def _build_complete(params: Mapping[str, Any], headers: dict[str, Any]) -> str:
     return _xml_body(headers, {"CompleteMultipartUpload": {"Part": parts}})
 
 
-def _has_header(headers: Mapping[str, Any], name: str) -> bool:
-    lower = name.lower()
-    return any(k.lower() == lower and v for k, v in headers.items())
-
-
 def _build_copy_headers(params: Mapping[str, Any], headers: dict[str, Any]) -> None:
     """putObjectCopy: an empty Cache-Control unless one is given."""
     if not headers.get("Cache-Control") and not headers.get("cache-control"):

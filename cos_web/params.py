@@ -87,6 +87,10 @@ def is_body(value: Any) -> bool:
     """A request body cos_web can send: str, bytes-like, or a JS Blob/File/ArrayBuffer/TypedArray."""
     if isinstance(value, (str, bytes, bytearray, memoryview)):
         return True
+    from ._js import Body
+
+    if isinstance(value, Body):
+        return True  # classified where it entered (an upload's source)
     if _is_js(value):
         from ._js import js_body_kind
 

@@ -12,13 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._js import body_size, body_type
+from ._js import Body, body_size, body_type
 from .auth import js_str
 from .errors import invalid_parameter
 from .operations import HEADER_PARAMS, Op
 from .urls import get_url, query_string, url_host
 
-__all__ = ["Prepared", "prepare", "format_headers", "sign_headers"]
+__all__ = ["Prepared", "prepare", "format_headers"]
 
 
 @dataclass(slots=True)
@@ -66,22 +66,6 @@ def _latin1(value: str) -> bool:
     return value.isascii() or all(ord(c) < 256 for c in value)
 
 
-def sign_headers(headers: Mapping[str, Any], sign_host: str, force_sign_host: bool = True) -> dict[str, Any]:
-    """The headers getAuthorizationAsync signs: no empty values, no content-type/cache-control/expires, + Host."""
-    out: dict[str, Any] = {}
-    has_host = False
-    for k, v in headers.items():
-        lower = k.lower()
-        if lower == "host":
-            has_host = bool(v)
-        if v == "" or lower in ("content-type", "cache-control", "expires"):
-            continue
-        out[k] = v
-    if not has_host and sign_host and force_sign_host:
-        out["Host"] = sign_host
-    return out
-
-
 def prepare(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> Prepared:
     """Lay out one call: headers, query, body, URL, signing inputs."""
     headers = format_headers(op, params)
@@ -107,6 +91,8 @@ def prepare(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> Prepa
             params = dict(params, _BodyType=body_type(body))
             if params.get("ContentLength") is None:
                 headers["Content-Length"] = size
+        if isinstance(body, Body):
+            body = body.value  # size and type known since the upload's source was made
     if op.build is not None:
         built = op.build(params, headers)
         if built is not None:

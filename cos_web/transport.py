@@ -28,7 +28,7 @@ handed to the platform as they are, never copied into Python memory.
 The fetch and XHR transports hand the whole exchange to one small JS function (made
 once): it sends, reads the body and calls back into Python once with the status,
 the raw header text and the body, waking the awaiting task in that same JS event
-(see :class:`_Reply`).
+(see :class:`cos_web._fastpath.InlineFuture`).
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from ._fastpath import reply_future
 
 __all__ = [
     "Request",
@@ -299,7 +301,7 @@ return function send(id, method, url, headers, body, rtype, up, down, useXhr) {
 };
 """
 _SEND: Any = None
-_PENDING: dict[int, "_Reply"] = {}
+_PENDING: dict[int, Any] = {}  # request id -> the future its JS helper settles
 _IDS = iter(range(1, 1 << 62))
 
 
@@ -315,113 +317,8 @@ def _js_send() -> Any:
 
 def _on_done(req_id: int, result: Any) -> None:
     reply = _PENDING.pop(req_id, None)
-    if reply is not None:
-        reply.settle(result)
-
-
-def no_task_running(loop: Any) -> bool:
-    """Whether a done callback may run right here, inside a JS event or microtask, rather than
-    one browser event-loop turn later: no task is running on ``loop`` (made the running loop
-    first, as WebLoop does before running any handle)."""
-    try:
-        if asyncio._get_running_loop() is not loop:
-            asyncio._set_running_loop(loop)
-        return asyncio.current_task(loop) is None
-    except Exception:
-        return False
-
-
-def run_done_callback(loop: Any, fn: Any, ctx: Any, fut: Any, what: str) -> None:
-    """Run one done callback now, in its context; a failure goes to the loop's handler."""
-    try:
-        if ctx is None:
-            fn(fut)
-        else:
-            ctx.run(fn, fut)
-    except Exception as exc:  # a task step lets nothing out; be safe anyway
-        loop.call_exception_handler({"message": f"cos_web: waking {what} failed", "exception": exc})
-
-
-class _Reply:
-    """The awaitable of one request: a minimal asyncio future that the JS helper settles.
-
-    Settling wakes the awaiting task right there, inside the browser's XHR/fetch event (as
-    a JS SDK callback runs), instead of scheduling the wake-up as one more task of the
-    browser's event loop, as an awaited JS Promise does; when that is not safe (a task is
-    running: e.g. ``abort()`` settled it synchronously) it falls back to ``call_soon``.
-    """
-
-    __slots__ = ("_loop", "_asyncio_future_blocking", "_callbacks", "_state", "_result")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._asyncio_future_blocking = False
-        self._callbacks: list[tuple[Any, Any]] = []
-        self._state = 0  # 0 pending, 1 done, 2 cancelled
-        self._result: Any = None
-
-    def get_loop(self) -> asyncio.AbstractEventLoop:
-        return self._loop
-
-    def done(self) -> bool:
-        return self._state != 0
-
-    def cancelled(self) -> bool:
-        return self._state == 2
-
-    def result(self) -> Any:
-        if self._state == 2:
-            raise asyncio.CancelledError()
-        if self._state == 0:
-            raise asyncio.InvalidStateError("result is not set")
-        return self._result
-
-    def exception(self) -> BaseException | None:
-        if self._state == 2:
-            raise asyncio.CancelledError()
-        return None
-
-    def add_done_callback(self, fn: Any, *, context: Any = None) -> None:
-        if self._state:
-            self._loop.call_soon(fn, self, context=context)
-        else:
-            self._callbacks.append((fn, context))
-
-    def remove_done_callback(self, fn: Any) -> int:
-        before = len(self._callbacks)
-        self._callbacks = [(f, c) for f, c in self._callbacks if f != fn]
-        return before - len(self._callbacks)
-
-    def cancel(self, msg: Any = None) -> bool:
-        if self._state:
-            return False
-        self._state = 2
-        callbacks, self._callbacks = self._callbacks, []
-        for fn, ctx in callbacks:
-            self._loop.call_soon(fn, self, context=ctx)
-        return True
-
-    def settle(self, result: Any) -> None:
-        if self._state:
-            return
-        self._state = 1
-        self._result = result
-        callbacks, self._callbacks = self._callbacks, []
-        loop = self._loop
-        inline = no_task_running(loop)
-        for fn, ctx in callbacks:
-            if inline:
-                run_done_callback(loop, fn, ctx, self, "a request's task")
-            else:
-                loop.call_soon(fn, self, context=ctx)
-
-    def __await__(self) -> Any:
-        if not self._state:
-            self._asyncio_future_blocking = True
-            yield self
-        return self.result()
-
-    __iter__ = __await__
+    if reply is not None and not reply.done():
+        reply.set_result(result)
 
 
 def parse_raw_headers(raw: str | None) -> dict[str, str]:
@@ -474,7 +371,7 @@ async def _send_js(request: Request, use_xhr: bool) -> Response:
 
         down = create_proxy(request.on_download_progress)
     req_id = next(_IDS)
-    reply = _PENDING[req_id] = _Reply(asyncio.get_running_loop())
+    reply = _PENDING[req_id] = reply_future(asyncio.get_running_loop())
     try:
         handle = _js_send()(req_id, request.method, request.url, joined, body, rtype, up, down, use_xhr)
         try:

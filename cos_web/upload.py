@@ -1,32 +1,31 @@
-"""Multipart upload as plain data: the plan, its sources, the retry policy, resume matching.
+"""Multipart upload as plain data: the plan, its sources, resume matching.
 
-Nothing here sends a request or touches a task queue (that is :mod:`cos_web.tasks`);
+Nothing here sends a request or touches a task queue (that is :mod:`cos_web.uploads`);
 everything is small pure functions over plain values, so CPython tests cover it:
 
 - :func:`plan_upload` splits a file of ``size`` bytes into :class:`Part` s
   (``start``/``end``, ``etag`` once on the server, ``sent`` bytes of the attempt in
   flight), raising the part size along the JS SDK's ladder when the file would
   need more than ``MaxPartNumber`` parts; :meth:`Plan.loaded` is the progress.
-- :func:`part_retry_delay` is the one retry policy of parts and of the complete
-  call: network errors, timeouts, 5xx and 429 are retried ``ChunkRetryTimes``
-  times with exponential back-off and jitter; any other answer is final.
 - :func:`match_server_parts` says which parts an unfinished upload on the server
   could give us (sizes must fit the plan); :func:`same_etag` compares a local MD5
   with a part's ETag.
-- Sources (:func:`make_source`) give a part's body without copying the file:
-  a JS ``File``/``Blob`` is cut with ``Blob.slice`` (the browser streams it);
-  hashing for resume reads one piece of at most :data:`HASH_PIECE` bytes at a time.
+- Sources (:func:`make_source`) classify an upload's ``Body`` once, where it enters,
+  and give the file's or a part's body as a :class:`cos_web._js.Body` (value, size,
+  type already known) without copying the file: a JS ``File``/``Blob`` is cut with
+  ``Blob.slice`` (the browser streams it); hashing for resume reads one piece of at
+  most :data:`HASH_PIECE` bytes at a time.
 """
 
 from __future__ import annotations
 
 import hashlib
-import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import CosError, invalid_parameter
+from ._js import Body
+from .errors import invalid_parameter
 from .values import MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE
 
 __all__ = [
@@ -39,8 +38,6 @@ __all__ = [
     "Plan",
     "part_size_for",
     "plan_upload",
-    "is_retryable",
-    "part_retry_delay",
     "same_etag",
     "match_server_parts",
     "BytesSource",
@@ -167,41 +164,6 @@ def plan_upload(size: int, chunk_size: int, max_parts: int = MAX_PARTS) -> Plan:
     return Plan(size, part_size, parts)
 
 
-# ---------------------------------------------------------------- retry policy
-
-_RETRY_CODES = frozenset({"NetworkError", "Timeout"})
-
-
-def is_retryable(err: BaseException) -> bool:
-    """Network error / timeout (no response), 5xx, or 429: worth another try."""
-    if not isinstance(err, CosError):
-        return False
-    status = err.statusCode
-    if status is None:
-        return err.code in _RETRY_CODES
-    return 500 <= status < 600 or status == 429
-
-
-def part_retry_delay(
-    err: BaseException,
-    attempt: int,
-    retries: int,
-    base: float = 0.5,
-    cap: float = 10.0,
-    rand: Any = random.random,
-) -> float | None:
-    """Seconds to wait before retry number ``attempt + 1`` (``attempt`` 0-based), or None: give up.
-
-    At most ``retries`` retries (``ChunkRetryTimes``), only for :func:`is_retryable`
-    errors; the wait doubles each time (``base``, ``2 base`` ... up to ``cap``) and
-    is jittered to 50-100 % so parallel parts do not retry in lockstep.
-    """
-    if attempt >= retries or not is_retryable(err):
-        return None
-    delay = min(cap, base * (2**attempt))
-    return delay * (0.5 + rand() / 2)
-
-
 # ---------------------------------------------------------------- resume
 
 
@@ -249,16 +211,16 @@ class BytesSource:
         self.size = len(self.data)
         self.type = ""
 
-    def slice(self, start: int, end: int) -> bytes:
-        return bytes(self.data[start:end])
+    def slice(self, start: int, end: int) -> Body:
+        return Body(bytes(self.data[start:end]), end - start)
 
-    def body(self) -> Any:
-        return bytes(self.data)
+    def body(self) -> Body:
+        return Body(bytes(self.data), self.size)
 
     async def md5(self, start: int, end: int) -> str:
         return hashlib.md5(self.data[start:end]).hexdigest()
 
-    def release(self, body: Any) -> None:
+    def release(self, body: Body) -> None:
         pass
 
 
@@ -273,11 +235,11 @@ class BlobSource:
         t = getattr(blob, "type", "")
         self.type = t if isinstance(t, str) else ""
 
-    def slice(self, start: int, end: int) -> Any:
-        return self.blob.slice(start, end)
+    def slice(self, start: int, end: int) -> Body:
+        return Body(self.blob.slice(start, end), end - start)
 
-    def body(self) -> Any:
-        return self.blob
+    def body(self) -> Body:
+        return Body(self.blob, self.size, self.type)
 
     async def md5(self, start: int, end: int) -> str:
         """MD5 of bytes [start, end), read one piece of at most HASH_PIECE bytes at a time."""
@@ -292,8 +254,8 @@ class BlobSource:
                 _destroy(piece)
         return h.hexdigest()
 
-    def release(self, body: Any) -> None:
-        _destroy(body)
+    def release(self, body: Body) -> None:
+        _destroy(body.value)
 
 
 def _destroy(proxy: Any) -> None:
@@ -307,6 +269,9 @@ def _destroy(proxy: Any) -> None:
 
 def make_source(body: Any) -> BytesSource | BlobSource:
     """The upload source for a ``Body``: File/Blob (ArrayBuffer/TypedArray wrapped in a Blob), str or bytes.
+
+    The one place an upload's ``Body`` is classified: the requests of the upload
+    carry the source's :class:`~cos_web._js.Body` values, never the raw ``Body``.
 
     Anything else raises CosError InvalidParameter (before any request).
     """

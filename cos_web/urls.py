@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .auth import camsafe_encode, js_str, percent_encode
+from .auth import camsafe_encode, canonical_pairs, js_str, percent_encode
 
 __all__ = [
     "encode_uri_component",
@@ -135,8 +135,7 @@ def url_host(url: str) -> str:
 
 def obj2str(obj: Mapping[str, object]) -> str:
     """``util.obj2str``: keys sorted case-insensitively, names and values camSafe-encoded."""
-    keys = sorted(obj, key=lambda k: k.lower().encode("utf-16-be", "surrogatepass"))
-    return "&".join(camsafe_encode(k) + "=" + camsafe_encode(js_str(obj[k])) for k in keys)
+    return canonical_pairs(obj, lower_names=False)
 
 
 def query_string(qs: Mapping[str, object]) -> str:

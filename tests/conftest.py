@@ -274,6 +274,8 @@ class Harness:
         page.on("console", lambda msg: self.console.append(f"[{msg.type}] {msg.text}"))
         page.on("pageerror", lambda err: self.console.append(f"[pageerror] {err}"))
         self.url = f"{base_url}{path}?wheel={wheel_url}"
+        if os.environ.get("COS_WEB_FASTPATH") is not None:  # the page honours the switch too
+            self.url += f"&fastpath={os.environ['COS_WEB_FASTPATH']}"
         self.reload()
 
     def reload(self) -> None:

@@ -82,7 +82,7 @@ def _signed_params(req: SignedRequest, names: list[str]) -> str:
         encoded = camsafe_encode(name).lower()
         if encoded in wanted and encoded not in seen:
             seen[encoded] = (name, value)
-    return canonical_pairs(seen.values())
+    return canonical_pairs(seen.values(), sort_by_encoded=True)
 
 
 def _signed_headers(req: SignedRequest, names: list[str], host: str | None) -> str:
@@ -91,7 +91,7 @@ def _signed_headers(req: SignedRequest, names: list[str], host: str | None) -> s
         value = host if name == "host" and host is not None else req.headers.get(name)
         if value is not None:
             pairs.append((name, value.strip()))
-    return canonical_pairs(pairs)
+    return canonical_pairs(pairs, sort_by_encoded=True)
 
 
 def _host_variants(host: str) -> list[str]:

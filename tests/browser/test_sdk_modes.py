@@ -101,11 +101,11 @@ def get_sts(options, callback):
               "ExpiredTime": int(time.time()) + 900})
 sent = []
 cos = COS(getSTS=get_sts, Domain=DOMAIN)
-send = cos._transport.send
+send = cos._pipeline.transport.send
 async def spy(request):
     sent.append(request.headers.get("x-cos-security-token"))
     return await send(request)
-cos._transport.send = spy
+cos._pipeline.transport.send = spy
 await cos.put_object(**BR, Key=key, Body="sts")
 body = (await cos.get_object(**BR, Key=key))["Body"]
 await cos.head_object(**BR, Key=key)

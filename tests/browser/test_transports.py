@@ -24,7 +24,7 @@ try:
     missing = None
 except CosError as e:
     missing = [e.code, e.statusCode]
-[type(cos._transport).__name__, put["ETag"] == got["ETag"], len(got["Body"]), blob.size, ups[-1], downs[-1], missing]
+[type(cos._pipeline.transport).__name__, put["ETag"] == got["ETag"], len(got["Body"]), blob.size, ups[-1], downs[-1], missing]
 """
 
 NAMES = {"auto": "BrowserTransport", "xhr": "XHRTransport", "fetch": "FetchTransport", "pyfetch": "PyfetchTransport"}

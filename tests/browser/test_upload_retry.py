@@ -20,7 +20,7 @@ slept = []
 async def quick_sleep(s):
     slept.append(s)
     await asyncio.sleep(0.01)
-cos._sleep = quick_sleep
+cos._pipeline.sleep = quick_sleep
 faults = [Response(500, {}, "<Error><Code>InternalError</Code></Error>"), TransportError("reset"),
           Response(503, {}, "<Error><Code>SlowDown</Code></Error>")]
 wire.fail = lambda request: faults.pop(0) if faults else None
@@ -42,7 +42,7 @@ def test_retries_run_out_and_restart_resumes(upload_run, harness, tmp_path):
         """
 async def quick_sleep(s):
     await asyncio.sleep(0)
-cos._sleep = quick_sleep
+cos._pipeline.sleep = quick_sleep
 broken = {"on": True}
 wire.fail = lambda r: Response(502, {}, "") if broken["on"] and "partNumber=2&" in r.url else None
 call = cos.slice_upload_file(**BR, Key=key, Body=js.testFiles.get(name))

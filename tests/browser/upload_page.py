@@ -66,8 +66,8 @@ class Wire:
 options = dict(SecretId=SECRET_ID, SecretKey=SECRET_KEY, Domain=DOMAIN, ChunkSize=1048576, ProgressInterval=0)
 options.update(globals().get("OPTS") or {})
 cos = COS(options)
-wire = Wire(cos._transport)
-cos._transport = wire
+wire = Wire(cos._pipeline.transport)
+cos._pipeline.transport = wire
 BR = {"Bucket": BUCKET, "Region": REGION}
 
 async def md5_of(key):

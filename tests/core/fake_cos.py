@@ -62,7 +62,7 @@ class FakeCos:
             cos.slept.append(seconds)  # type: ignore[attr-defined]
 
         cos.slept = []  # type: ignore[attr-defined]
-        cos._sleep = no_sleep
+        cos._pipeline.sleep = no_sleep
         return cos
 
     # ------------------------------------------------------------------ routing

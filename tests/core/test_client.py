@@ -299,7 +299,7 @@ def _sequence(*responses):
 
 
 def test_idempotent_retry_on_5xx_and_network_then_success(monkeypatch):
-    monkeypatch.setattr("cos_web.client.random.random", lambda: 0.0)
+    monkeypatch.setattr("cos_web.retry.random.random", lambda: 0.0)
     sleeps = []
 
     async def fake_sleep(delay):
@@ -312,7 +312,7 @@ def test_idempotent_retry_on_5xx_and_network_then_success(monkeypatch):
             Response(200, {}, XML_LIST),
         )
     )
-    cos._sleep = fake_sleep
+    cos._pipeline.sleep = fake_sleep
     data = run(cos.get_bucket(Bucket=B, Region=R))
     assert data["Name"] == "n"
     assert len(transport.requests) == 3 and sleeps == [0.1, 0.2]
@@ -328,7 +328,7 @@ async def _no_sleep(delay):
 
 def test_retries_stop_after_three():
     cos, transport = make(lambda req: Response(500, {}, "<Error><Code>InternalError</Code></Error>"))
-    cos._sleep = _no_sleep
+    cos._pipeline.sleep = _no_sleep
     with pytest.raises(CosError) as info:
         run(cos.head_bucket(Bucket=B, Region=R))
     assert info.value.code == "InternalError" and len(transport.requests) == 4
@@ -350,7 +350,7 @@ def test_network_error_shape():
         raise TransportError()
 
     cos, transport = make(fail)
-    cos._sleep = _no_sleep
+    cos._pipeline.sleep = _no_sleep
     with pytest.raises(CosError) as info:
         run(cos.head_bucket(Bucket=B, Region=R))
     assert info.value.statusCode is None and info.value.code == "NetworkError"
@@ -366,7 +366,7 @@ def test_clock_skew_corrected_and_retried_once():
         "<Error><Code>RequestTimeTooSkewed</Code><Message>skew</Message></Error>",
     )
     cos, transport = make(_sequence(skewed, Response(200, {}, "")), CorrectClockSkew=True)
-    cos._clock = lambda: 1_700_000_000.0
+    cos._credentials.clock = lambda: 1_700_000_000.0
     run(cos.delete_object(Bucket=B, Region=R, Key="k"))
     assert len(transport.requests) == 2
     assert cos.options["SystemClockOffset"] == (server_time - 1_700_000_000) * 1000
@@ -374,7 +374,7 @@ def test_clock_skew_corrected_and_retried_once():
     assert start == server_time - 1
     # a second skew answer is not retried again
     cos, transport = make(_sequence(skewed, skewed, skewed), CorrectClockSkew=True)
-    cos._clock = lambda: 1_700_000_000.0
+    cos._credentials.clock = lambda: 1_700_000_000.0
     with pytest.raises(CosError):
         run(cos.delete_object(Bucket=B, Region=R, Key="k"))
     assert len(transport.requests) == 2
@@ -389,7 +389,7 @@ def test_clock_skew_off():
 
 
 def test_timeout_bounds_a_request(monkeypatch):
-    monkeypatch.setattr("cos_web.client.retry_delay", lambda *a, **k: None)
+    monkeypatch.setattr("cos_web.pipeline.retry_delay", lambda *a, **k: None)
 
     async def slow(req):
         await asyncio.sleep(5)
@@ -468,7 +468,7 @@ def test_request_seam_for_other_modules():
     seen = []
     cos, transport = make(lambda req: Response(200, {"etag": '"p1"'}, ""))
     data = run(
-        cos._request(
+        cos._pipeline.send(
             "multipartUpload",
             {"Bucket": B, "Region": R, "Key": "big", "UploadId": "u", "PartNumber": 3, "Body": b"abc"},
             on_progress=lambda loaded, total: seen.append((loaded, total)),
@@ -477,3 +477,31 @@ def test_request_seam_for_other_modules():
     assert data["ETag"] == '"p1"' and data["statusCode"] == 200
     assert transport.requests[0].url.endswith("/big?partNumber=3&uploadId=u")
     assert seen == [(3, 3)]
+
+
+# ------------------------------------------------------------------ options
+
+
+def test_unknown_options_are_warned_about():
+    with pytest.warns(UserWarning, match="unknown option.*ChunkSzie"):
+        cos = COS(SecretId="a", SecretKey="b", ChunkSzie=5)
+    assert cos.options["ChunkSize"] == 1024 * 1024
+
+
+def test_known_options_are_not_warned_about(recwarn):
+    COS({**KEYS, "ChunkSize": 2 << 20, "UploadQueueSize": 5, "EnableLog": False, "Timeout": 10})
+    assert not [w for w in recwarn if "unknown option" in str(w.message)]
+
+
+def test_force_path_style_is_refused_as_the_js_sdk_does():
+    with pytest.raises(CosError) as info:
+        COS(SecretId="a", SecretKey="b", ForcePathStyle=True)
+    assert info.value.code == "InvalidParameter" and "ForcePathStyle" in info.value.message
+    COS(SecretId="a", SecretKey="b", ForcePathStyle=False)  # the default is fine
+
+
+def test_calls_retry_429_like_parts():
+    cos, transport = make(_sequence(Response(429, {}, "<Error><Code>SlowDown</Code></Error>"), Response(200, {}, "")))
+    cos._pipeline.sleep = _no_sleep
+    assert run(cos.head_bucket(Bucket=B, Region=R))["statusCode"] == 200
+    assert len(transport.requests) == 2

@@ -1,4 +1,4 @@
-"""What ``import cos_web`` loads, and the upload-task methods imported on first use."""
+"""What ``import cos_web`` loads, and the upload modules imported on first use."""
 
 import asyncio
 import subprocess
@@ -11,31 +11,50 @@ from cos_web.transport import MockTransport, Response
 def test_import_cos_web_leaves_heavy_modules_alone():
     code = (
         "import sys, cos_web\n"
-        "heavy = ['cos_web.tasks', 'cos_web.upload', 'urllib.parse', 'ipaddress', 'email.utils', 'uuid', 'hmac']\n"
+        "heavy = ['cos_web.uploads', 'cos_web.upload', 'urllib.parse', 'ipaddress', 'email.utils', 'uuid', 'hmac']\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
 
-def test_upload_placeholders_cover_the_mixin():
-    from cos_web import client
-    from cos_web.tasks import UploadMixin
+def test_upload_modules_load_on_first_use():
+    code = (
+        "import sys, asyncio, cos_web\n"
+        "from cos_web.transport import MockTransport, Response\n"
+        "cos = cos_web.COS(SecretId='id', SecretKey='key', transport=MockTransport(lambda r: Response(200, {}, '')))\n"
+        "cos.on('task-list-update', print)\n"
+        "before = [m for m in ('cos_web.uploads', 'cos_web.upload') if m in sys.modules]\n"
+        "listed = cos.get_task_list(), cos.is_upload_running(), cos.get_task('x')\n"
+        "still = [m for m in ('cos_web.uploads', 'cos_web.upload') if m in sys.modules]\n"
+        "async def main():\n"
+        "    await cos.pause_task('nope')\n"
+        "asyncio.run(main())\n"
+        "after = [m for m in ('cos_web.uploads', 'cos_web.upload') if m in sys.modules]\n"
+        "print(before, still, listed, after)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[] [] ([], False, None) ['cos_web.uploads', 'cos_web.upload']"
 
-    own = {n for n in UploadMixin.__dict__ if not n.startswith("__")}
-    assert own == set(client._UPLOAD_ATTRS)
 
+def test_upload_methods_are_plain_methods_of_the_client():
+    from cos_web.uploads import Uploads
 
-def test_upload_methods_resolve_on_first_use():
     cos = COS(SecretId="id", SecretKey="key", transport=MockTransport(lambda r: Response(200, {}, "")))
     events = []
-    cos.on("task-list-update", events.append)  # imports cos_web.tasks, installs the real methods
-    from cos_web.tasks import UploadMixin
-
-    assert COS.__dict__["slice_upload_file"] is UploadMixin.__dict__["slice_upload_file"]
-    assert COS.sliceUploadFile is UploadMixin.sliceUploadFile
+    cos.on("task-list-update", events.append)
+    assert COS.sliceUploadFile is COS.slice_upload_file and COS.uploadFile is COS.upload_file
+    assert COS.cancelTask is COS.cancel_task and COS.getTaskList is COS.get_task_list
     assert cos.get_task_list() == []
     assert not cos.is_upload_running()
+
+    async def main():
+        call = cos.upload_file(Bucket="b-1250000000", Region="ap-guangzhou", Key="k", Body=b"abc")
+        assert isinstance(cos._uploads, Uploads)
+        return await call
+
+    assert asyncio.run(main())["statusCode"] == 200
+    assert cos.get_task_list()[0]["state"] == "success"
 
 
 def test_call_starts_without_being_awaited():

@@ -68,13 +68,13 @@ def test_names_listed_and_auto_is_the_default():
 
 
 def test_cos_takes_a_name_as_option_or_keyword_and_an_object_as_is():
-    assert isinstance(COS()._transport, UrllibTransport)
-    assert isinstance(COS(Transport="urllib")._transport, UrllibTransport)
-    assert isinstance(COS({"Transport": "auto"})._transport, UrllibTransport)
-    assert isinstance(COS(transport="urllib")._transport, UrllibTransport)
+    assert isinstance(COS()._pipeline.transport, UrllibTransport)
+    assert isinstance(COS(Transport="urllib")._pipeline.transport, UrllibTransport)
+    assert isinstance(COS({"Transport": "auto"})._pipeline.transport, UrllibTransport)
+    assert isinstance(COS(transport="urllib")._pipeline.transport, UrllibTransport)
     mock = MockTransport(lambda req: Response(200, {}, ""))
-    assert COS(transport=mock)._transport is mock
-    assert COS({"Transport": "fetch"}, transport=mock)._transport is mock  # the object wins over the option
+    assert COS(transport=mock)._pipeline.transport is mock
+    assert COS({"Transport": "fetch"}, transport=mock)._pipeline.transport is mock  # the object wins over the option
 
 
 def test_cos_refuses_what_cannot_work_here():

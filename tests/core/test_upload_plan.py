@@ -5,17 +5,22 @@ from __future__ import annotations
 import pytest
 
 from cos_web import CosError
+from cos_web.retry import part_limits, retry_delay
 from cos_web.upload import (
     MB,
     BytesSource,
     Plan,
     make_source,
     match_server_parts,
-    part_retry_delay,
     part_size_for,
     plan_upload,
     same_etag,
 )
+
+
+def part_retry_delay(err, attempt, retries, rand=None):
+    """The retry policy with the limits of parts (ChunkRetryTimes = retries)."""
+    return retry_delay(err, attempt, part_limits(retries), rand=rand)
 
 
 def err(status=None, code=None):
@@ -176,10 +181,10 @@ def test_bytes_source_slices_and_hashes():
 
     src = make_source(b"0123456789")
     assert isinstance(src, BytesSource) and src.size == 10
-    assert src.slice(2, 5) == b"234"
+    assert src.slice(2, 5).value == b"234" and src.slice(2, 5).size == 3
     assert asyncio.run(src.md5(2, 5)) == hashlib.md5(b"234").hexdigest()
     assert make_source("腾讯").size == 6
-    assert make_source(bytearray(b"ab")).slice(0, 2) == b"ab"
+    assert make_source(bytearray(b"ab")).slice(0, 2).value == b"ab"
 
 
 @pytest.mark.parametrize("body", [None, {"a": 1}, 12, [b"a"], object()])

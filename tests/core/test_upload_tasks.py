@@ -353,7 +353,7 @@ def test_cancel_aborts_the_multipart_upload_and_frees_the_task():
     assert seen == ["Canceled"]  # the JS SDK never calls back a canceled task
     assert not fake.uploads and fake.counts["multipartAbort"] == 2 and "c.bin" not in fake.objects
     assert cos.get_task(call.taskId)["state"] == "canceled"
-    assert cos._tasks.tasks[call.taskId].source is None
+    assert cos._uploads.queue.tasks[call.taskId].source is None
 
 
 def test_events_report_task_list_updates():

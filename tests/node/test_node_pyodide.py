@@ -49,7 +49,7 @@ try:
     xhr = None
 except CosError as e:
     xhr = e.code
-[hasattr(js.globalThis, "XMLHttpRequest"), type(cos._transport).__name__, xhr]
+[hasattr(js.globalThis, "XMLHttpRequest"), type(cos._pipeline.transport).__name__, xhr]
 """
     )
     assert out == [False, "FetchTransport", "InvalidParameter"]
@@ -64,7 +64,7 @@ def test_seed_calls(run, transport):
 from urllib.parse import quote
 import js
 OWN = {"Bucket": OWN_BUCKET, "Region": REGION}
-o = {"transport": type(cos._transport).__name__}
+o = {"transport": type(cos._pipeline.transport).__name__}
 o["putBucket"] = (await cos.put_bucket(**OWN))["statusCode"]
 o["headBucket"] = (await cos.head_bucket(**OWN))["statusCode"]
 o["headMissingBucket"] = await fails(cos.headBucket(Bucket="missing-1250000000", Region=REGION))

@@ -1,0 +1,404 @@
+"""One file's run: a single putObject, or a slice upload (find or init, parts, complete).
+
+A slice upload finds or creates the multipart upload (resume: the server's listing
+is the state, so it works after a reload and in a Web Worker), then ``AsyncLimit`` /
+``ChunkParallelLimit`` workers pull parts from one shared iterator; each part and
+the complete call retry per the one retry policy (:mod:`cos_web.retry`, the part
+limits); progress is derived from the plan (:meth:`cos_web.upload.Plan.loaded`).
+
+Every request goes through the pipeline's seam (``pipeline.send``); the bodies are
+the source's already classified :class:`~cos_web._js.Body` values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from .. import _js
+from ..errors import CosError
+from ..pipeline import Pipeline
+from ..progress import ProgressThrottle
+from ..retry import NO_RETRY, part_limits, retry_delay
+from ..upload import Part, Plan, match_server_parts, plan_upload, same_etag
+from .task import RUNNING, UploadTask
+
+__all__ = ["FileRun", "TaskProgress", "TASK_ONLY"]
+
+# Params of a call that are not request params of multipartInit / putObject.
+TASK_ONLY = frozenset(
+    {
+        "Body",
+        "onProgress",
+        "onHashProgress",
+        "TaskReady",
+        "onTaskReady",
+        "onTaskStart",
+        "onFileFinish",
+        "SliceSize",
+        "ChunkSize",
+        "AsyncLimit",
+        "ContentLength",
+        "UploadData",
+        "TaskId",
+        "SkipTask",
+        "UploadId",
+        "FilePath",
+    }
+)
+# Part requests carry only these headers / params (SSE-C must be repeated on every part).
+_PART_HEADERS = frozenset(
+    {
+        "x-cos-traffic-limit",
+        "x-cos-mime-limit",
+        "x-cos-server-side-encryption-customer-algorithm",
+        "x-cos-server-side-encryption-customer-key",
+        "x-cos-server-side-encryption-customer-key-md5",
+    }
+)
+_PART_PARAMS = ("ServerSideEncryption", "SSECustomerAlgorithm", "SSECustomerKey", "SSECustomerKeyMD5", "TrafficLimit")
+_COMPLETE_HEADERS = frozenset({"pic-operations", "x-cos-callback", "x-cos-callback-var", "x-cos-return-body"})
+_NO_ETAG = (
+    'get ETag error, please add "ETag" to CORS ExposeHeader setting.'
+    "( 获取ETag失败，请在CORS ExposeHeader设置中添加ETag，请参考文档：https://cloud.tencent.com/document/product/436/13318 )"
+)
+
+
+class TaskProgress:
+    """A task's progress reports: throttled ``onProgress`` / ``onHashProgress`` and task-list updates."""
+
+    __slots__ = ("task", "throttle", "user_progress", "user_hash_progress", "on_change")
+
+    def __init__(self, task: UploadTask, interval_ms: float, on_change: Callable[[], None]) -> None:
+        self.task = task
+        self.throttle = ProgressThrottle(task.size, self._on_progress, interval_ms)
+        self.user_progress = task.param("onProgress")
+        self.user_hash_progress = task.param("onHashProgress")
+        self.on_change = on_change
+
+    def progress(self) -> None:
+        task = self.task
+        loaded = task.current_loaded()
+        if loaded > task.reported:
+            task.reported = min(loaded, task.size)
+            self.throttle.update(task.reported, task.size)
+
+    def progress_now(self, loaded: int | None = None) -> None:
+        task = self.task
+        if loaded is not None:
+            task.reported = max(task.reported, loaded)
+        self.throttle.update(task.reported, task.size, immediately=True)
+
+    def _on_progress(self, info: dict[str, Any]) -> None:
+        task = self.task
+        if task.state not in RUNNING:
+            return
+        task.loaded, task.speed, task.percent = info["loaded"], info["speed"], info["percent"]
+        if self.user_progress is not None:
+            _js.call_user(self.user_progress, info)
+        self.on_change()
+
+    def on_hash_progress(self, info: dict[str, Any]) -> None:
+        if self.task.state not in RUNNING:
+            return
+        self.task.hashPercent = info["percent"]
+        if self.user_hash_progress is not None:
+            _js.call_user(self.user_hash_progress, info)
+        self.on_change()
+
+
+class FileRun:
+    """One run of one task (a restart is a new run over the same task and plan)."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        task: UploadTask,
+        reporter: TaskProgress,
+        uploads_in_use: set[str],
+        on_change: Callable[[], None],
+    ) -> None:
+        self.pipeline = pipeline
+        self.options = pipeline.options
+        self.task = task
+        self.reporter = reporter
+        self.uploads_in_use = uploads_in_use  # UploadIds a task of this client holds
+        self.on_change = on_change
+
+    async def run(self) -> dict[str, Any]:
+        if self.task.api == "sliceUploadFile":
+            return await self._run_slice()
+        return await self._run_put()
+
+    # one file: putObject --------------------------------------------------------
+
+    async def _run_put(self) -> dict[str, Any]:
+        task, reporter = self.task, self.reporter
+        assert task.params is not None and task.source is not None
+        params = {k: v for k, v in task.params.items() if k not in TASK_ONLY}
+        params["Body"] = task.source.body() if task.size else ""
+        task.put_sent = 0
+        task.state = "uploading"
+        reporter.progress_now()
+
+        def sent(loaded: int, total: int) -> None:
+            task.put_sent = loaded
+            reporter.progress()
+
+        data = await self.pipeline.send("putObject", params, on_progress=sent)
+        reporter.progress_now(task.size)
+        return data
+
+    # one file: multipart ----------------------------------------------------------
+
+    async def _run_slice(self) -> dict[str, Any]:
+        task = self.task
+        assert task.params is not None
+        params = task.params
+        if task.size == 0:
+            return await self._run_put()  # as the JS SDK: an empty file is one putObject
+        opts = self.options
+        if task.plan is None:
+            chunk = params.get("ChunkSize") or params.get("SliceSize") or opts["ChunkSize"]
+            task.plan = plan_upload(task.size, int(chunk), opts["MaxPartNumber"])
+            task.reported = 0
+        plan = task.plan
+        if plan.upload_id:
+            await self._refresh(plan)
+        if not plan.upload_id:
+            await self._find_or_init(plan)
+        assert plan.upload_id is not None
+        self.uploads_in_use.add(plan.upload_id)
+        plan.recount()
+        task.state = "uploading"
+        self.reporter.progress_now(plan.loaded())
+        self.on_change()
+
+        limit = params.get("AsyncLimit") or opts["ChunkParallelLimit"]
+        pending = plan.pending()
+        queue = iter(pending)
+        failures: list[CosError] = []
+        base: dict[str, Any] = {"Bucket": task.Bucket, "Region": task.Region, "Key": task.Key, "UploadId": plan.upload_id}
+        headers = {k: v for k, v in (params.get("Headers") or {}).items() if k.lower() in _PART_HEADERS}
+        if headers:
+            base["Headers"] = headers
+        for name in _PART_PARAMS:
+            if params.get(name) is not None:
+                base[name] = params[name]
+
+        async def worker() -> None:
+            for part in queue:  # one shared iterator: each part goes to exactly one worker
+                if failures:
+                    return
+                try:
+                    await self._upload_part(plan, part, base)
+                except CosError as err:
+                    failures.append(err)
+                    return
+
+        n = max(1, min(int(limit), 256, len(pending)))
+        workers = [asyncio.ensure_future(worker()) for _ in range(n)] if pending else []
+        try:
+            if workers:
+                await asyncio.gather(*workers)
+        except asyncio.CancelledError:
+            for w in workers:
+                w.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
+        if failures:
+            if any(err.code == "NoSuchUpload" for err in failures):
+                plan.forget_server()  # the upload was aborted elsewhere: a restart starts afresh
+            raise failures[0]
+        data = await self._complete(plan)
+        self.reporter.progress_now(task.size)
+        return data
+
+    async def _upload_part(self, plan: Plan, part: Part, base: dict[str, Any]) -> None:
+        source = self.task.source
+        assert source is not None
+        limits = part_limits(self.options["ChunkRetryTimes"])
+        attempt = 0
+
+        def sent(loaded: int, total: int) -> None:
+            plan.part_sent(part, loaded)
+            self.reporter.progress()
+
+        while True:
+            body = source.slice(part.start, part.end)
+            try:
+                data = await self.pipeline.send(
+                    "multipartUpload", dict(base, PartNumber=part.number, Body=body), on_progress=sent, retry=NO_RETRY
+                )
+            except CosError as err:
+                plan.part_failed(part)
+                delay = retry_delay(err, attempt, limits)
+                if delay is None:
+                    raise
+                attempt += 1
+                await self.pipeline.sleep(delay)
+                continue
+            except BaseException:
+                plan.part_failed(part)
+                raise
+            finally:
+                source.release(body)
+            etag = data.get("ETag") or (data.get("headers") or {}).get("etag")
+            if not etag:
+                plan.part_failed(part)
+                raise CosError(_NO_ETAG, code="NoETag", statusCode=data.get("statusCode"))
+            plan.part_done(part, etag)
+            self.reporter.progress()
+            return
+
+    async def _complete(self, plan: Plan) -> dict[str, Any]:
+        task = self.task
+        params = task.params or {}
+        headers = {
+            k: v
+            for k, v in (params.get("Headers") or {}).items()
+            if k.lower().startswith("x-cos-meta-") or k.lower() in _COMPLETE_HEADERS
+        }
+        request: dict[str, Any] = {
+            "Bucket": task.Bucket,
+            "Region": task.Region,
+            "Key": task.Key,
+            "UploadId": plan.upload_id,
+            "Parts": plan.complete_parts(),
+        }
+        if headers:
+            request["Headers"] = headers
+        attempt = 0
+        limits = part_limits(self.options["ChunkRetryTimes"])
+        while True:
+            try:
+                data = await self.pipeline.send("multipartComplete", request)
+                break
+            except CosError as err:
+                if err.code == "NoSuchUpload":
+                    plan.forget_server()
+                delay = retry_delay(err, attempt, limits)
+                if delay is None or err.code == "NoSuchUpload":
+                    raise
+                attempt += 1
+                await self.pipeline.sleep(delay)
+        result = {"UploadId": plan.upload_id}
+        result.update(data)
+        return result
+
+    # resume -----------------------------------------------------------------------
+
+    async def _refresh(self, plan: Plan) -> None:
+        """A restart: the upload we had may have more parts (aborted replies) or be gone."""
+        try:
+            parts = await self._list_parts(plan.upload_id)
+        except CosError as err:
+            if err.statusCode == 404:
+                self.uploads_in_use.discard(plan.upload_id or "")
+                plan.forget_server()
+                self.task.reported = 0
+                return
+            raise
+        by_number = {p.number: p for p in plan.parts}
+        for item in parts:
+            part = by_number.get(int(item.get("PartNumber") or 0))
+            if part is not None and part.etag is None and int(item.get("Size") or -1) == part.size and item.get("ETag"):
+                part.etag = item["ETag"]  # our own PUT of this upload, whose answer we did not wait for
+
+    async def _find_or_init(self, plan: Plan) -> None:
+        task = self.task
+        source = task.source
+        assert source is not None
+        params = task.params or {}
+        storage_class = params.get("StorageClass")
+        uploads = await self._list_uploads()
+        candidates = [
+            u
+            for u in uploads
+            if u.get("Key") == task.Key
+            and (not storage_class or str(u.get("StorageClass") or "").upper() == storage_class.upper())
+            and (u.get("UploadId") or u.get("UploadID")) not in self.uploads_in_use
+        ]
+        candidates = _newest_first(candidates)
+        hash_throttle = ProgressThrottle(task.size, self.reporter.on_hash_progress, self.options["ProgressInterval"])
+        hashed = 0
+        try:
+            for upload in candidates:
+                upload_id = upload.get("UploadId") or upload.get("UploadID")
+                try:
+                    server_parts = await self._list_parts(upload_id)
+                except CosError as err:
+                    if err.statusCode == 404:
+                        continue  # finished or aborted since the listing
+                    raise
+                checks = match_server_parts(plan, server_parts)
+                if checks is None:
+                    continue
+                ok = True
+                for part, etag in checks:
+                    md5 = await source.md5(part.start, part.end)
+                    hashed += part.size
+                    hash_throttle.update(hashed, task.size)
+                    if not same_etag(md5, etag):
+                        ok = False
+                        break
+                if ok:
+                    for part, etag in checks:
+                        part.etag = etag
+                    plan.upload_id = upload_id
+                    return
+        finally:
+            if candidates:
+                hash_throttle.update(immediately=True)
+        init = {k: v for k, v in params.items() if k not in TASK_ONLY}
+        headers = dict(init.get("Headers") or {})
+        headers.pop("x-cos-mime-limit", None)
+        init["Headers"] = headers
+        content_type = source.type
+        if content_type and not init.get("ContentType") and not any(k.lower() == "content-type" for k in headers):
+            init["ContentType"] = content_type  # as the JS SDK: the object keeps the File's MIME type
+        data = await self.pipeline.send("multipartInit", init)
+        if not data.get("UploadId"):
+            raise CosError("no such upload id", code="NoSuchUpload")
+        plan.upload_id = data["UploadId"]
+
+    async def _list_uploads(self) -> list[dict[str, Any]]:
+        task = self.task
+        request: dict[str, Any] = {"Bucket": task.Bucket, "Region": task.Region, "Prefix": task.Key}
+        out: list[dict[str, Any]] = []
+        while True:
+            data = await self.pipeline.send("multipartList", request)
+            out.extend(data.get("Upload") or [])
+            if not _truthy(data.get("IsTruncated")):
+                return out
+            request["KeyMarker"] = data.get("NextKeyMarker")
+            request["UploadIdMarker"] = data.get("NextUploadIdMarker")
+
+    async def _list_parts(self, upload_id: str | None) -> list[dict[str, Any]]:
+        task = self.task
+        request: dict[str, Any] = {"Bucket": task.Bucket, "Region": task.Region, "Key": task.Key, "UploadId": upload_id}
+        out: list[dict[str, Any]] = []
+        while True:
+            data = await self.pipeline.send("multipartListPart", request)
+            out.extend(data.get("Part") or [])
+            if not _truthy(data.get("IsTruncated")):
+                return out
+            request["PartNumberMarker"] = data.get("NextPartNumberMarker")
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _newest_first(uploads: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def when(u: dict[str, Any]) -> float:
+        try:
+            return datetime.fromisoformat(str(u.get("Initiated")).replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return 0.0
+
+    ordered = list(reversed(uploads))  # listings are oldest first for one key
+    ordered.sort(key=when, reverse=True)  # stable: ties keep the reversed order
+    return ordered
