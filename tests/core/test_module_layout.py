@@ -16,9 +16,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2] / "cos_web"
 MAX_LINES = 500
 LONG_ALLOWED = {"cos_web.operations"}  # the operations table is one table
-# Known and being split up (issue 14, other roles): delete an entry when its fix lands.
-PENDING_LONG = {"cos_web.widget", "cos_web.server.storage"}
-PENDING_CYCLES = [{"cos_web.server.storage", "cos_web.server.blobs"}]
 
 
 def _module_name(path: Path) -> str:
@@ -108,7 +105,7 @@ def test_no_import_cycle_in_the_client():
 
 def test_no_import_cycle_anywhere():
     graph = {name: _top_level_imports(name, path) for name, path in MODULES.items()}
-    assert [c for c in _cycles(graph) if set(c) not in PENDING_CYCLES] == []
+    assert _cycles(graph) == []
 
 
 def test_a_cycle_is_found():
@@ -124,7 +121,7 @@ def test_modules_are_small():
     long = {
         name: n
         for name, path in MODULES.items()
-        if name not in LONG_ALLOWED | PENDING_LONG
+        if name not in LONG_ALLOWED
         and (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert long == {}
