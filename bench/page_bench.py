@@ -80,6 +80,16 @@ async def head_variants(keys):
         signed.append((f"http://{host}/{key}", auth))
     cos, cos_xhr = client(), client(transport=XHRTransport())
 
+    async def fast_path_off(i):
+        from cos_web import _fastpath
+
+        was = _fastpath.enabled()
+        _fastpath.set_enabled(False)  # what cos_web/_fastpath.py buys: the same call on plain asyncio
+        try:
+            await cos.head_object(**br, Key=keys[i])
+        finally:
+            _fastpath.set_enabled(was)
+
     async def via_pyfetch(i):
         url, auth = signed[i]
         r = await pyfetch(url, method="HEAD", headers={"Authorization": auth})
@@ -99,7 +109,8 @@ async def head_variants(keys):
     variants = {
         "cos_web head_object (default transport: fetch)": lambda i: cos.head_object(**br, Key=keys[i]),
         "cos_web head_object with XHRTransport": lambda i: cos_xhr.head_object(**br, Key=keys[i]),
-        "cos_web _request('headObject') (no create_task)": lambda i: cos._pipeline.send("headObject", dict(br, Key=keys[i])),
+        "cos_web head_object, fast path off (COS_WEB_FASTPATH=0)": fast_path_off,
+        "cos_web pipeline.send('headObject') (no call task)": lambda i: cos._pipeline.send("headObject", dict(br, Key=keys[i])),
         "pyfetch from Python, pre-signed": via_pyfetch,
         "js.fetch awaited in Python, pre-signed": via_js_fetch,
         "one JS promise (XHR + headers) awaited in Python, pre-signed": via_one_js_promise,
