@@ -32,6 +32,10 @@ dns.lookup = function lookup(hostname, options, callback) {
 const [wheel, runnerPath] = process.argv.slice(2);
 const toStderr = (line) => process.stderr.write(line + "\n");
 const pyodide = await loadPyodide({ stdout: toStderr, stderr: toStderr });
+if (process.env.COS_WEB_FASTPATH !== undefined) {
+  // the same switch as the page's ?fastpath= (cos_web/_fastpath.py): set before cos_web is imported
+  pyodide.runPython(`import os; os.environ["COS_WEB_FASTPATH"] = ${JSON.stringify(process.env.COS_WEB_FASTPATH)}`);
+}
 const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
 pyodide.unpackArchive(new Uint8Array(fs.readFileSync(wheel)), "wheel", { extractDir: sitePackages });
 await pyodide.runPythonAsync(fs.readFileSync(runnerPath, "utf8"));

@@ -329,3 +329,28 @@ back = (await cos.get_object(**BR, Key=KEY))["Body"]
     assert etag.endswith('-3"') and same
     loaded = [e["loaded"] for e in events]
     assert loaded == sorted(loaded) and events[-1]["loaded"] == size and events[-1]["percent"] == 1
+
+
+def test_fast_path_checked_and_switchable_under_node(run):
+    """Node's Pyodide runs the same WebLoop as a page: the internals check passes, and with the
+    fast path off (plain asyncio) calls and a slice upload behave the same."""
+    key = f"node/plain/{uuid.uuid4().hex[:8]}.bin"
+    problems, etag, same, last = run(
+        """
+from cos_web import _fastpath
+problems = _fastpath.check_internals()
+was_on = _fastpath.enabled()
+_fastpath.set_enabled(False)
+events = []
+try:
+    data = b"plain asyncio " * 100000
+    done = await cos.slice_upload_file(**BR, Key=KEY, Body=data, ChunkSize=1024 * 1024, onProgress=lambda p: events.append(p))
+    back = (await cos.get_object(**BR, Key=KEY))["Body"]
+finally:
+    _fastpath.set_enabled(was_on)
+[problems, done["ETag"], back == data, events[-1]]
+""",
+        KEY=key,
+    )
+    assert problems == []
+    assert etag.endswith('-2"') and same and last["percent"] == 1
