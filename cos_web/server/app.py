@@ -20,7 +20,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from . import acl as acls
-from . import authz, context, cors, fault_wire, routes, xmlio
+from . import authz, context, cors, fault_wire, permissions, routes, xmlio
 from .context import Ctx
 from .errors import CosServerError, NotModified
 from .state import CosServer, ServerConfig
@@ -99,6 +99,7 @@ def authenticate(ctx: Ctx, request: web.Request, route: routes.Route) -> None:
     if fields is not None:
         canonical = (f"{ctx.bucket}.cos.{ctx.region}.myqcloud.com",) if ctx.bucket else ()
         ctx.credential = authz.verify(signed, fields, ctx.server.lookup, ctx.now(), canonical)
+        permissions.authorize(ctx, request, route.name)  # a temporary key's policy
         return
     denied = CosServerError("AccessDenied", ServerTime=context.iso_date(ctx.now(), False))
     if route.permission == "owner" or ctx.bucket is None:

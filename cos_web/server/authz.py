@@ -25,6 +25,7 @@ class Credential:
     secret_key: str
     token: str | None = None  # temporary keys must present this token
     expires: float | None = None
+    policy: str | None = None  # temporary keys' CAM policy (canonical JSON); None: the owner's full access
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,29 @@ def _signed_headers(req: SignedRequest, names: list[str], host: str | None) -> s
     return canonical_pairs(pairs, sort_by_encoded=True)
 
 
+# What selects the operation or widens what it touches: a signature must cover these when the
+# request carries them (sub-resources, ACL and copy-source headers). COS does not require it; the
+# official SDKs always sign them, so requiring it costs nothing and keeps a signature from being
+# replayed as another operation (``PUT key`` as ``PUT key?acl`` + ``x-cos-acl``).
+MUST_SIGN_PARAMS = frozenset({
+    "acl", "cors", "location", "uploads", "delete", "partnumber", "uploadid", "policy", "tagging", "versioning",
+    "lifecycle", "website", "referer", "logging", "replication", "inventory", "domain", "encryption", "restore",
+    "append", "select", "versionid", "position",
+})
+MUST_SIGN_HEADER_PREFIXES = ("x-cos-acl", "x-cos-grant-", "x-cos-copy-source", "x-cos-metadata-directive")
+
+
+def unsigned_parts(req: SignedRequest, header_names: list[str], param_names: list[str]) -> list[str]:
+    """The sub-resources and ACL / copy-source headers of the request that its signature does not cover."""
+    signed_params = set(param_names)
+    signed_headers = set(header_names)
+    missing = [name for name, _ in req.query
+               if name.lower() in MUST_SIGN_PARAMS and name.lower() not in signed_params]
+    missing += [name for name in req.headers
+                if name.lower().startswith(MUST_SIGN_HEADER_PREFIXES) and name.lower() not in signed_headers]
+    return missing
+
+
 def _host_variants(host: str) -> list[str]:
     variants = [host]
     if ":" in host and not host.endswith("]"):
@@ -137,8 +161,14 @@ def verify(req: SignedRequest, fields: Mapping[str, str], lookup: Callable[[str]
     for host in hosts:
         http_string = format_string(req.method, req.path, params, _signed_headers(req, header_names, host))
         if _same(given, signature(credential.secret_key, key_time, sign_time, http_string)):
-            return credential
-    raise CosServerError("SignatureDoesNotMatch")
+            break
+    else:
+        raise CosServerError("SignatureDoesNotMatch")
+    extra = unsigned_parts(req, header_names, param_names)
+    if extra:
+        raise CosServerError("AccessDenied", f"The signature does not cover {extra[0]}: sub-resources and ACL, "
+                                             "grant and copy-source headers must be signed.")
+    return credential
 
 
 def _iso(now: float) -> str:

@@ -86,6 +86,11 @@ def config_from_args(argv: list[str] | None = None) -> ServerConfig:
 def main(argv: list[str] | None = None) -> int:
     from .runner import run_server
 
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["sts"]:  # python -m cos_web.server sts ...: print temporary keys
+        from .sts import main as sts_main
+
+        return sts_main(arguments[1:])
     config = config_from_args(argv)
     try:
         os.makedirs(config.data_dir, exist_ok=True)

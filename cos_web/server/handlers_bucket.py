@@ -6,7 +6,7 @@ from aiohttp import web
 
 from ..values import MAX_BUCKET_HOST, MAX_DELETE_KEYS, MAX_LIST_BUCKETS, MAX_LIST_KEYS
 from . import acl as acls
-from . import cors, xmlio
+from . import cors, permissions, xmlio
 from .context import BUCKET_RE, Ctx, check_key, empty, iso_date, url_encode, xml_response
 from .errors import CosServerError
 from .handlers_common import DELETE_LIMIT, XML_LIMIT, check_body_md5, owner, parse_acl, read_body
@@ -149,6 +149,8 @@ async def delete_objects(ctx: Ctx, request: web.Request) -> web.Response:
             raise CosServerError("MalformedXML")
         try:
             check_key(key)
+            if not permissions.key_allowed(ctx, request, key):
+                raise CosServerError("AccessDenied")
             ctx.storage.delete_object(ctx.bucket, key)
         except CosServerError as exc:
             results.append(("Error", [("Key", key), ("Code", exc.code), ("Message", exc.message)]))

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS segments (
     PRIMARY KEY (manifest, seq)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS credentials (
-    secret_id TEXT PRIMARY KEY, secret_key TEXT NOT NULL, token TEXT NOT NULL, expires REAL NOT NULL
+    secret_id TEXT PRIMARY KEY, secret_key TEXT NOT NULL, token TEXT NOT NULL, expires REAL NOT NULL,
+    policy TEXT
 );
 """
 
@@ -52,6 +53,9 @@ def connect(path: str, durable: bool) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=" + ("FULL" if durable else "NORMAL"))
     db.executescript(SCHEMA)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(credentials)")}
+    if "policy" not in columns:  # a data dir from before temporary keys had policies
+        db.execute("ALTER TABLE credentials ADD COLUMN policy TEXT")
     return db
 
 

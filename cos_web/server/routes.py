@@ -17,6 +17,7 @@ from aiohttp import web
 from . import handlers_bucket as hb
 from . import handlers_multipart as hm
 from . import handlers_object as ho
+from . import sts
 from .context import Ctx
 
 Handler = Callable[[Ctx, web.Request], Awaitable[web.StreamResponse]]
@@ -31,6 +32,7 @@ class Route(NamedTuple):
 _R = Route
 ROUTES: dict[tuple[str, str, str | None], Route] = {
     ("service", "GET", None): _R("GetService", hb.list_buckets, "owner"),
+    ("service", "POST", None): _R("GetFederationToken", sts.get_federation_token, "owner"),  # temporary keys
     ("bucket", "PUT", None): _R("PutBucket", hb.put_bucket, "owner"),
     ("bucket", "HEAD", None): _R("HeadBucket", hb.head_bucket, "bucket-read"),
     ("bucket", "GET", None): _R("GetBucket", hb.get_bucket, "bucket-read"),

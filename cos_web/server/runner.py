@@ -105,9 +105,10 @@ class RunningServer:
             raise TimeoutError("cos_web.server did not start")
         return self
 
-    def issue_temporary_credentials(self, duration: int = 1800) -> dict:
+    def issue_temporary_credentials(self, duration: int = 1800, policy=None) -> dict:
+        """Temporary keys this server accepts; ``policy`` (CAM JSON) scopes them (see :mod:`.policy`)."""
         assert self.state is not None
-        return self.state.issue_temporary_credentials(duration)
+        return self.state.issue_temporary_credentials(duration, policy)
 
     def stop(self, timeout: float = 30) -> None:
         if self._loop is not None and self._stop is not None and self._thread.is_alive():

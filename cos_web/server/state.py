@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import os
-import secrets
-import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import acl as acls
-from . import cors
+from . import cors, sts
 from .authz import Credential
 from .storage import Storage
 
@@ -64,25 +62,15 @@ class CosServer:
         row = self.storage.find_credential(secret_id) if secret_id else None
         if row is None:
             return None
-        return Credential(row["secret_id"], row["secret_key"], row["token"], row["expires"])
+        return Credential(row["secret_id"], row["secret_key"], row["token"], row["expires"], row["policy"])
 
-    def issue_temporary_credentials(self, duration: int = 1800) -> dict:
+    def issue_temporary_credentials(self, duration: int = 1800, policy: str | Mapping[str, Any] | None = None) -> dict:
         """Mint an STS-style key pair plus token that this server accepts until it expires.
 
+        ``policy`` (a CAM policy, JSON text or dict; see :mod:`.policy`) limits what the
+        keys may do, as Tencent Cloud STS's policies do; without one they act as the owner.
+        Raises :class:`~.policy.PolicyError` for a policy this server cannot enforce.
         Returns ``{"SecretId", "SecretKey", "XCosSecurityToken", "SecurityToken",
         "StartTime", "ExpiredTime"}`` (the shape ``getSTS`` callbacks hand to the SDKs).
         """
-        start = int(time.time())
-        expires = start + int(duration)
-        secret_id = "AKIDtmp" + secrets.token_hex(14)
-        secret_key = base64.b64encode(os.urandom(24)).decode().replace("+", "A").replace("/", "B")
-        token = secrets.token_urlsafe(48)
-        self.storage.add_credential(secret_id, secret_key, token, expires)
-        return {
-            "SecretId": secret_id,
-            "SecretKey": secret_key,
-            "XCosSecurityToken": token,
-            "SecurityToken": token,
-            "StartTime": start,
-            "ExpiredTime": expires,
-        }
+        return sts.mint(self.storage, duration, policy)

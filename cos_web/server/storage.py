@@ -146,11 +146,12 @@ class Storage(ObjectStore, MultipartStore):
             self._db.execute("UPDATE buckets SET cors=? WHERE name=?", (value, name))
 
     # ------------------------------------------------------------------ temporary credentials
-    def add_credential(self, secret_id: str, secret_key: str, token: str, expires: float) -> None:
+    def add_credential(self, secret_id: str, secret_key: str, token: str, expires: float,
+                       policy: str | None = None) -> None:
         with self._lock, self._tx():
             self._db.execute("DELETE FROM credentials WHERE expires < ?", (now() - 86400,))
-            self._db.execute("INSERT OR REPLACE INTO credentials VALUES (?,?,?,?)",
-                             (secret_id, secret_key, token, expires))
+            self._db.execute("INSERT OR REPLACE INTO credentials (secret_id, secret_key, token, expires, policy) "
+                             "VALUES (?,?,?,?,?)", (secret_id, secret_key, token, expires, policy))
 
     def find_credential(self, secret_id: str) -> dict[str, Any] | None:
         with self._lock:

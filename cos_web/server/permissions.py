@@ -1,0 +1,92 @@
+"""What a request signed with temporary keys may do: its policy, checked before the handler runs.
+
+Requests signed with the permanent key (the owner), temporary keys issued without
+a policy, and anonymous requests (the ACL decides, in ``app.authenticate``) pass
+through untouched. For a key with a policy, the operation's action (``policy.ACTIONS``)
+must be allowed on its resource, plus:
+
+- ``x-cos-acl`` / ``x-cos-grant-*`` headers also need PutObjectACL (PutBucketACL on a bucket);
+- ``x-cos-copy-source`` also needs GetObject on the source object;
+- a multi-delete needs DeleteMultipleObjects *and* DeleteObject on every key in its
+  body, checked by the handler through :func:`key_allowed` (a refused key is
+  reported as ``AccessDenied`` in the ``DeleteResult``, the others are deleted).
+
+Anything outside the policy is COS's ``AccessDenied`` (403).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from . import policy as policies
+from .context import HOST_RE, Ctx
+from .errors import CosServerError
+
+
+def facts(ctx: Ctx, request: web.Request) -> dict[str, str]:
+    """The values policy conditions are checked against (a key is absent when the request has no such thing)."""
+    out = {"qcs:ip": request.remote or "", "cos:secure-transport": "true" if request.secure else "false"}
+    if "prefix" in ctx.params:
+        out["cos:prefix"] = ctx.params["prefix"]
+    for header, key in (("Content-Type", "cos:content-type"), ("Content-Length", "cos:content-length")):
+        if header in request.headers:
+            out[key] = request.headers[header].strip()
+    return out
+
+
+def _copy_source(ctx: Ctx, raw: str) -> tuple[str | None, str, str]:
+    """(region, bucket, key) of an ``x-cos-copy-source`` value; unparsable values name nothing this key may read."""
+    raw = re.sub(r"^https?://", "", raw.strip())
+    host, _, path = raw.partition("/")
+    found = HOST_RE.match(host.lower().rsplit(":", 1)[0] + ".")
+    if found is None:
+        return None, "", ""
+    bucket = found.group("bucket")
+    known = ctx.storage.find_bucket(bucket)
+    return (known.region if known else found.group("region")), bucket, unquote(path.split("?", 1)[0])
+
+
+def needs(ctx: Ctx, request: web.Request, route_name: str) -> list[tuple[str, str]]:
+    """The (action, resource) pairs this request needs; raises AccessDenied for an operation no token may do."""
+    need = policies.ACTIONS.get(route_name)
+    if need is None or need.scope == "owner":
+        raise CosServerError("AccessDenied", f"{route_name} needs the permanent key.")
+    if need.scope == "service":
+        return [(need.action, "")]
+    if need.scope == "keys":
+        return []  # checked per key by the handler (key_allowed)
+    key = ctx.key if need.scope == "object" else None
+    target = policies.resource(ctx.region, ctx.bucket, key)
+    pairs = [(need.action, target)]
+    headers = request.headers
+    if route_name in ("PutObject", "InitiateMultipartUpload", "PutBucket") and (
+        "x-cos-acl" in headers or any(name.lower().startswith("x-cos-grant-") for name in headers)
+    ):
+        pairs.append((policies.ACL_ACTION[need.scope], target))
+    if route_name in ("PutObject", "UploadPart") and "x-cos-copy-source" in headers:
+        region, bucket, source_key = _copy_source(ctx, headers["x-cos-copy-source"])
+        pairs.append((policies.COPY_SOURCE_ACTION, policies.resource(region, bucket, source_key) or "-"))
+    return pairs
+
+
+def authorize(ctx: Ctx, request: web.Request, route_name: str) -> None:
+    """Raise AccessDenied unless the request's temporary key's policy allows it (no-op for other callers)."""
+    credential = ctx.credential
+    if credential is None or credential.policy is None:
+        return
+    policy = policies.load(credential.policy)
+    if not policy.allows_all(needs(ctx, request, route_name), facts(ctx, request)):
+        raise CosServerError("AccessDenied", "The temporary key's policy does not allow this request.")
+
+
+def key_allowed(ctx: Ctx, request: web.Request, key: str) -> bool:
+    """May this request's key delete ``key`` as part of a multi-delete?"""
+    credential = ctx.credential
+    if credential is None or credential.policy is None:
+        return True
+    target = policies.resource(ctx.region, ctx.bucket, key)
+    wanted = [(policies.ACTIONS["DeleteMultipleObjects"].action, target), (policies.ACTIONS["DeleteObject"].action, target)]
+    return policies.load(credential.policy).allows_all(wanted, facts(ctx, request))
