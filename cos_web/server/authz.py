@@ -104,7 +104,8 @@ MUST_SIGN_PARAMS = frozenset({
     "lifecycle", "website", "referer", "logging", "replication", "inventory", "domain", "encryption", "restore",
     "append", "select", "versionid", "position",
 })
-MUST_SIGN_HEADER_PREFIXES = ("x-cos-acl", "x-cos-grant-", "x-cos-copy-source", "x-cos-metadata-directive")
+MUST_SIGN_HEADERS = frozenset({"x-cos-acl", "x-cos-copy-source"})
+MUST_SIGN_HEADER_PREFIX = "x-cos-grant-"
 
 
 def unsigned_parts(req: SignedRequest, header_names: list[str], param_names: list[str]) -> list[str]:
@@ -114,7 +115,8 @@ def unsigned_parts(req: SignedRequest, header_names: list[str], param_names: lis
     missing = [name for name, _ in req.query
                if name.lower() in MUST_SIGN_PARAMS and name.lower() not in signed_params]
     missing += [name for name in req.headers
-                if name.lower().startswith(MUST_SIGN_HEADER_PREFIXES) and name.lower() not in signed_headers]
+                if (name.lower() in MUST_SIGN_HEADERS or name.lower().startswith(MUST_SIGN_HEADER_PREFIX))
+                and name.lower() not in signed_headers]
     return missing
 
 
