@@ -16,32 +16,52 @@ CPython only (aiohttp, from the ``server`` extra); nothing imports it from ``cos
 
 The signing endpoint is the server side of the SDK's ``getAuthorization`` (the
 ``auth.php`` of the JS SDK's documentation): the page asks, the server signs
-with the key it holds, and the secret key never leaves it. It signs only for the
-configured bucket, with the bucket's Host inside the signature (so a signature
-cannot be replayed against another bucket of the same account), and refuses
-bucket-level writes (deleting the bucket, changing its ACL or CORS) and ACL changes.
+with the key it holds, and the secret key never leaves it. It signs only what the
+upload widget needs, for the configured bucket and key prefix (`check_request`):
+the bucket's Host is always inside the signature; every ``x-cos-*`` header and
+every query parameter the page names is signed (so none can be added to the
+request later); sub-resources outside a fixed list, ACL and grant headers, copies
+from elsewhere and bucket-level writes are refused; a multi-delete is signed only
+with its body, every key under the prefix, and its ``Content-MD5``.
 
-``/api/sts`` answers only when a temporary-credential issuer is configured
-(the local COS server's, in the demo); against real COS it answers 501, since
-minting real temporary keys needs Tencent Cloud's STS service.
+A signature is not a policy: it is a permanent-key signature for one request,
+valid for `AUTH_EXPIRES` seconds to anyone who holds it. The boundary is
+``/api/sts``: temporary keys whose CAM policy (`DemoSettings.sts_policy`) allows
+the widget's object and multipart actions under the prefix and nothing else, which
+the local COS server enforces (as COS does, and as COS's documentation recommends
+for direct uploads from a browser). ``/api/sts`` answers only when a
+temporary-credential issuer is configured (the local COS server's, in the demo);
+against real COS it answers 501, since minting real temporary keys needs Tencent
+Cloud's STS service.
+
+Every answer checks the ``Host`` the browser sent against the demo's own names
+(an IP address, ``localhost``, ``*.localhost`` or ``DemoSettings.hosts``), so a
+web page cannot reach the endpoints through a DNS-rebound name of its own.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import ipaddress
 import json
 import mimetypes
 import os
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from .auth import build_authorization
 from .server.state import DEFAULT_REGION as LOCAL_REGION
 from .server.state import DEMO_BUCKET as LOCAL_BUCKET
 from .server.state import DEMO_SECRET_ID as LOCAL_SECRET_ID
 from .server.state import DEMO_SECRET_KEY as LOCAL_SECRET_KEY
+from .server.runner import BackgroundApp, serve_app
+from .values import RESPONSE_OVERRIDES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +69,20 @@ SIGNABLE_METHODS = frozenset({"get", "head", "put", "post", "delete", "options"}
 # Sub-resources that change who may read or write; the demo never signs a write of them.
 PROTECTED_SUBRESOURCES = frozenset({"acl", "policy", "cors", "lifecycle", "versioning", "replication", "website", "domain", "tagging"})
 AUTH_EXPIRES = 900  # seconds an Authorization stays valid, as the JS SDK's default
+# Query parameters the endpoint signs, per level; anything else is refused.
+OBJECT_PARAMS = frozenset({"uploads", "uploadid", "partnumber", "max-parts", "part-number-marker", "encoding-type",
+                           *RESPONSE_OVERRIDES})
+BUCKET_PARAMS = frozenset({"prefix", "delimiter", "marker", "max-keys", "encoding-type", "uploads", "key-marker",
+                           "upload-id-marker", "max-uploads", "delete"})
+DELETE_BODY_LIMIT = 2 << 20
+# What temporary keys from /api/sts may do under the prefix: the widget's object and multipart calls.
+STS_OBJECT_ACTIONS = (
+    "name/cos:PutObject", "name/cos:GetObject", "name/cos:HeadObject", "name/cos:DeleteObject",
+    "name/cos:InitiateMultipartUpload", "name/cos:UploadPart", "name/cos:ListParts",
+    "name/cos:CompleteMultipartUpload", "name/cos:AbortMultipartUpload",
+)
+STS_LIST_ACTIONS = ("name/cos:GetBucket", "name/cos:ListMultipartUploads")  # with a prefix under the demo's
+STS_DURATION = 1800
 
 mimetypes.add_type("text/javascript", ".mjs")
 mimetypes.add_type("text/javascript", ".js")
@@ -81,15 +115,17 @@ class DemoSettings:
     mode: str = "local"  # "local" (the local COS server) or "cos" (real Tencent Cloud COS)
     prefix: str = "uploads/"
     root: Path = ROOT
-    # Mints temporary credentials: (duration_seconds) -> {SecretId, SecretKey, XCosSecurityToken, ExpiredTime, StartTime}.
-    sts_issuer: Callable[[int], Mapping[str, Any]] | None = field(default=None, repr=False)
+    # Mints temporary credentials: (duration_seconds, CAM policy) -> {SecretId, SecretKey, XCosSecurityToken, ExpiredTime, StartTime}.
+    sts_issuer: Callable[[int, Mapping[str, Any]], Mapping[str, Any]] | None = field(default=None, repr=False)
+    hosts: tuple[str, ...] = ()  # names the demo answers to besides IP addresses, localhost and *.localhost
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, cos_port: int = 9000, **overrides: Any) -> "DemoSettings":
         """Real COS when COS_SECRET_ID, COS_SECRET_KEY and COS_BUCKET are set; else the local server's defaults.
 
         Variables: COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, COS_REGION (default ap-guangzhou),
-        COS_DOMAIN (optional host template), COS_PREFIX (widget folder, default ``uploads/``).
+        COS_DOMAIN (optional host template), COS_PREFIX (widget folder, default ``uploads/``),
+        DEMO_HOSTS (comma-separated host names the demo is reached by, besides addresses and localhost).
         """
         env = os.environ if env is None else env
         real = all(env.get(name) for name in ("COS_SECRET_ID", "COS_SECRET_KEY", "COS_BUCKET"))
@@ -108,6 +144,8 @@ class DemoSettings:
             )  # fmt: skip
         if "COS_PREFIX" in env:
             values["prefix"] = env["COS_PREFIX"]
+        if env.get("DEMO_HOSTS"):
+            values["hosts"] = tuple(h.strip().lower() for h in env["DEMO_HOSTS"].split(",") if h.strip())
         values.update(overrides)
         return cls(**values)
 
@@ -133,6 +171,33 @@ class DemoSettings:
             template = self.domain.replace("{Bucket}", "{bucket}").replace("{Region}", "{region}")
             return template.format(bucket=self.bucket, region=self.region).split("://", 1)[-1].split("/", 1)[0]
         return f"{self.bucket}.cos.{self.region}.myqcloud.com"
+
+    def sts_policy(self) -> dict[str, Any]:
+        """The CAM policy of the keys /api/sts hands out: the widget's calls, under the prefix, nothing else."""
+        appid = self.bucket.rsplit("-", 1)[-1]
+        bucket = f"qcs::cos:{self.region}:uid/{appid}:{self.bucket}/"
+        return {
+            "version": "2.0",
+            "statement": [
+                {"effect": "allow", "action": list(STS_OBJECT_ACTIONS), "resource": [bucket + self.prefix + "*"]},
+                {"effect": "allow", "action": list(STS_LIST_ACTIONS), "resource": [bucket + "*"],
+                 "condition": {"string_like": {"cos:prefix": self.prefix + "*"}}},
+            ],
+        }
+
+    def answers_to(self, host_header: str | None) -> bool:
+        """Is this ``Host`` one of the demo's own names (not a DNS-rebound name of some web page)?"""
+        host = (host_header or "").strip().lower()
+        name = host[1:].split("]", 1)[0] if host.startswith("[") else host.rsplit(":", 1)[0]
+        if not name:
+            return False
+        if name == "localhost" or name.endswith(".localhost") or name in self.hosts:
+            return True
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return True
 
     def public_config(self) -> dict[str, Any]:
         """What the page may know: where the bucket is, never a key."""
@@ -174,6 +239,59 @@ def check_policy(method: str, key: str, query: Mapping[str, str]) -> None:
         # The bucket itself: list it (GET), check it (HEAD), delete several objects (POST ?delete).
         if method in ("put", "delete") or (method == "post" and "delete" not in subresources):
             raise SigningRefused(403, "AccessDenied", f"the signing endpoint does not sign {method.upper()} on the bucket itself")
+    allowed = OBJECT_PARAMS if key else BUCKET_PARAMS
+    if subresources - allowed:
+        which = ", ".join(sorted(subresources - allowed))
+        raise SigningRefused(403, "AccessDenied", f"the signing endpoint does not sign the parameter(s) {which}")
+
+
+def _under(settings: DemoSettings, key: str) -> bool:
+    parts = key.replace("\\", "/").split("/")
+    return key.startswith(settings.prefix) and ".." not in parts and "." not in parts
+
+
+def check_scope(settings: DemoSettings, method: str, key: str, query: Mapping[str, str],
+                headers: Mapping[str, str], body: Any) -> None:
+    """Keys under the prefix only; no ACL, grant or foreign copy-source headers; a multi-delete only with its body."""
+    lower = {name.lower(): value for name, value in headers.items()}
+    if key and not _under(settings, key):
+        raise SigningRefused(403, "AccessDenied", f"this endpoint signs only keys under {settings.prefix}")
+    if not key and method == "get":
+        prefix = next((v for n, v in query.items() if n.lower() == "prefix"), None)
+        if prefix is None or not prefix.startswith(settings.prefix):
+            raise SigningRefused(403, "AccessDenied", f"this endpoint signs only listings under {settings.prefix}")
+    if "x-cos-acl" in lower or any(name.startswith("x-cos-grant-") for name in lower):
+        raise SigningRefused(403, "AccessDenied", "the signing endpoint does not sign ACL or grant headers")
+    if "x-cos-copy-source" in lower:
+        source = lower["x-cos-copy-source"].split("://", 1)[-1]
+        host, _, path = source.partition("/")
+        if host.lower() not in settings.bucket_hosts() or not _under(settings, unquote(path.split("?", 1)[0])):
+            raise SigningRefused(403, "AccessDenied", f"the signing endpoint signs copies only from {settings.bucket}/{settings.prefix}")
+    if not key and method == "post":
+        check_delete_body(settings, body, lower.get("content-md5"))
+
+
+def check_delete_body(settings: DemoSettings, body: Any, content_md5: str | None) -> None:
+    """A multi-delete is signed only with its XML body (``Body``), every key under the prefix, and a matching
+    ``Content-MD5`` header, which the signature then covers (so the body cannot be swapped)."""
+    if not isinstance(body, str) or not body:
+        raise SigningRefused(403, "AccessDenied", "a multi-delete is signed only with its Body (the Delete XML)")
+    raw = body.encode("utf-8")
+    if len(raw) > DELETE_BODY_LIMIT:
+        raise SigningRefused(400, "InvalidRequest", "the Delete body is too large")
+    try:
+        root = ET.fromstring(raw)
+    except ET.ParseError:
+        raise SigningRefused(400, "InvalidRequest", "the Delete body is not XML") from None
+    keys = [node.findtext("Key") for node in root.findall("Object")]
+    if root.tag != "Delete" or not keys:
+        raise SigningRefused(400, "InvalidRequest", "the body is not a Delete document")
+    outside = [k for k in keys if not k or not _under(settings, k)]
+    if outside:
+        raise SigningRefused(403, "AccessDenied", f"this endpoint signs only keys under {settings.prefix}, not {outside[0]!r}")
+    digest = base64.b64encode(hashlib.md5(raw).digest()).decode()
+    if (content_md5 or "").strip() != digest:
+        raise SigningRefused(403, "AccessDenied", "a multi-delete needs the Content-MD5 header of its Body")
 
 
 def sign_request(settings: DemoSettings, body: Mapping[str, Any], *, now: float | None = None) -> dict[str, Any]:
@@ -203,7 +321,9 @@ def sign_request(settings: DemoSettings, body: Mapping[str, Any], *, now: float 
             raise SigningRefused(403, "AccessDenied", f"this endpoint signs only for bucket {settings.bucket}, not host {host}")
     else:
         headers["Host"] = settings.sign_host()
+    check_scope(settings, method, key, query, headers, body.get("Body"))
 
+    # Every x-cos-* header and every parameter given is signed (build_authorization signs them all).
     authorization = build_authorization(
         SecretId=settings.secret_id,
         SecretKey=settings.secret_key,
@@ -219,8 +339,8 @@ def sign_request(settings: DemoSettings, body: Mapping[str, Any], *, now: float 
     return result
 
 
-def issue_sts(settings: DemoSettings, duration: int = 1800) -> dict[str, Any]:
-    """Temporary keys from the configured issuer, in the shape ``getSTS`` wants."""
+def issue_sts(settings: DemoSettings, duration: int = STS_DURATION) -> dict[str, Any]:
+    """Temporary keys from the configured issuer, scoped by `DemoSettings.sts_policy`, in the shape ``getSTS`` wants."""
     if settings.sts_issuer is None:
         raise SigningRefused(
             501,
@@ -228,7 +348,7 @@ def issue_sts(settings: DemoSettings, duration: int = 1800) -> dict[str, Any]:
             "temporary keys are not available here: against real COS this demo signs requests "
             "(POST /api/authorization) but does not call Tencent Cloud STS",
         )
-    creds = dict(settings.sts_issuer(duration))
+    creds = dict(settings.sts_issuer(duration, settings.sts_policy()))
     out = {
         "SecretId": creds.get("SecretId") or creds.get("TmpSecretId"),
         "SecretKey": creds.get("SecretKey") or creds.get("TmpSecretKey"),
@@ -286,7 +406,7 @@ def create_app(settings: DemoSettings, *, wheel_dir: Path | None = None, jupyter
     root = settings.root
     wheel_dir = wheel_dir or root / "build" / "wheel"
     pyodide, has_micropip = pyodide_dir(root)
-    app = web.Application(middlewares=[_no_store_middleware(web)])
+    app = web.Application(middlewares=[_own_host_middleware(web, settings), _no_store_middleware(web)])
 
     def error(exc: SigningRefused):
         return web.json_response({"code": exc.code, "message": exc.message}, status=exc.status)
@@ -363,6 +483,17 @@ def _directory_handler(web, directory: Path, missing: str):
     return handler
 
 
+def _own_host_middleware(web, settings: DemoSettings):
+    @web.middleware
+    async def own_host(request, handler):
+        if not settings.answers_to(request.headers.get("Host")):
+            return web.json_response({"code": "InvalidHost", "message": "this demo answers only to its own names "
+                                      "(an address, localhost, or DEMO_HOSTS)"}, status=421)
+        return await handler(request)
+
+    return own_host
+
+
 def _no_store_middleware(web):
     @web.middleware
     async def no_store(request, handler):
@@ -375,63 +506,20 @@ def _no_store_middleware(web):
     return no_store
 
 
-class DemoServer:
-    """The demo application in a background thread (tests, scripts/demo.py)."""
+class DemoServer(BackgroundApp):
+    """The demo application in a background thread (tests, scripts/demo.py): ``url``, ``port``, ``stop()``."""
+
+    name = "cos-web-demo"
 
     def __init__(self, settings: DemoSettings, host: str = "127.0.0.1", port: int = 0, wheel_dir: Path | None = None,
                  jupyterlite_dir: Path | None = None) -> None:  # fmt: skip
+        super().__init__()
         self.settings = settings
         self.jupyterlite_dir = jupyterlite_dir
         self.host = host
         self.port = port
         self.wheel_dir = wheel_dir
-        self._loop = None
-        self._runner = None
-        self._thread = None
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> "DemoServer":
-        import asyncio
-        import threading
-
-        from aiohttp import web
-
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            try:
-                app = create_app(self.settings, wheel_dir=self.wheel_dir, jupyterlite_dir=self.jupyterlite_dir)
-                runner = web.AppRunner(app, access_log=None)
-                loop.run_until_complete(runner.setup())
-                site = web.TCPSite(runner, self.host, self.port)
-                loop.run_until_complete(site.start())
-                self._runner = runner
-                self.port = site._server.sockets[0].getsockname()[1]
-            except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
-                failure.append(exc)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(runner.cleanup())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="cos-web-demo", daemon=True)
-        self._thread.start()
-        ready.wait(30)
-        if failure:
-            raise failure[0]
-        return self
-
-    def stop(self) -> None:
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=10)
-            self._loop = None
+    async def serve(self, ready, stop) -> None:
+        app = create_app(self.settings, wheel_dir=self.wheel_dir, jupyterlite_dir=self.jupyterlite_dir)
+        await serve_app(app, self.host, self.port, ready, stop)

@@ -1,4 +1,8 @@
-"""Starting and stopping the server: blocking (CLI), or in a background thread (tests, demo)."""
+"""Starting and stopping servers: blocking (CLI), or in a background thread (tests, the demo).
+
+`BackgroundApp` runs any aiohttp application on a thread of its own (the demo's page
+server uses it); `RunningServer` is one running the local COS server.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import asyncio
 import dataclasses
 import signal
 import threading
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -20,25 +25,33 @@ def _config(config: ServerConfig | None, overrides: dict) -> ServerConfig:
     return dataclasses.replace(config or ServerConfig(), **overrides)
 
 
-async def serve(config: ServerConfig, ready=None, stop: asyncio.Event | None = None) -> None:
-    """Run until ``stop`` is set; ``ready(url, state)`` is called once the socket listens."""
-    state = CosServer(config)
-    app = create_app(state)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5, read_bufsize=READ_BUFSIZE,
-                           auto_decompress=False, max_field_size=16 << 10, max_line_size=32 << 10,
-                           keepalive_timeout=config.idle_timeout, lingering_time=min(LINGER, config.body_timeout),
-                           logger=CONNECTION_LOG)
+async def serve_app(app: web.Application, host: str, port: int, ready: Callable[[str], None] | None = None,
+                    stop: asyncio.Event | None = None, **runner_options) -> None:
+    """Serve ``app`` until ``stop`` is set; ``ready(url)`` is called once the socket listens."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, **runner_options)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, config.host, config.port, backlog=512)
+        site = web.TCPSite(runner, host, port, backlog=512)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        host = config.host if ":" not in config.host else f"[{config.host}]"
+        bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        shown = host if ":" not in host else f"[{host}]"
         if ready is not None:
-            ready(f"http://{host}:{port}", state)
+            ready(f"http://{shown}:{bound}")
         await (stop or asyncio.Event()).wait()
     finally:
         await runner.cleanup()
+
+
+async def serve(config: ServerConfig, ready=None, stop: asyncio.Event | None = None) -> None:
+    """Run until ``stop`` is set; ``ready(url, state)`` is called once the socket listens."""
+    state = CosServer(config)
+    try:
+        await serve_app(create_app(state), config.host, config.port,
+                        (lambda url: ready(url, state)) if ready is not None else None, stop,
+                        shutdown_timeout=5, read_bufsize=READ_BUFSIZE, auto_decompress=False,
+                        max_field_size=16 << 10, max_line_size=32 << 10, keepalive_timeout=config.idle_timeout,
+                        lingering_time=min(LINGER, config.body_timeout), logger=CONNECTION_LOG)
+    finally:
         state.close()
 
 
@@ -63,31 +76,37 @@ def run_server(config: ServerConfig | None = None, **overrides) -> None:
     asyncio.run(main())
 
 
-class RunningServer:
-    """A server on a background thread: ``url``, ``port``, ``state`` (CosServer), ``stop()``."""
+class BackgroundApp:
+    """An aiohttp application served on a background thread: ``url``, ``port``, ``start()``, ``stop()``.
 
-    def __init__(self, config: ServerConfig) -> None:
-        self.config = config
+    ``serve(ready, stop)`` is the coroutine to run (``ready(url)`` once listening, return once
+    ``stop`` is set); errors while starting are raised by ``start()`` in the calling thread.
+    """
+
+    name = "cos-web-app"
+
+    def __init__(self) -> None:
         self.url = ""
         self.port = 0
-        self.state: CosServer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="cos-web-server", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+
+    async def serve(self, ready: Callable[[str], None], stop: asyncio.Event) -> None:
+        raise NotImplementedError
+
+    def _listening(self, url: str) -> None:
+        self.url = url
+        self.port = int(url.rsplit(":", 1)[1])
+        self._ready.set()
 
     def _run(self) -> None:
         async def main() -> None:
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
-
-            def ready(url: str, state: CosServer) -> None:
-                self.url, self.state = url, state
-                self.port = int(url.rsplit(":", 1)[1])
-                self._ready.set()
-
-            await serve(self.config, ready, self._stop)
+            await self.serve(self._listening, self._stop)
 
         try:
             asyncio.run(main())
@@ -96,30 +115,48 @@ class RunningServer:
         finally:
             self._ready.set()
 
-    def start(self, timeout: float = 30) -> "RunningServer":
+    def start(self, timeout: float = 30):
         self._thread.start()
         self._ready.wait(timeout)
         if self._error is not None:
             raise self._error
         if not self.url:
-            raise TimeoutError("cos_web.server did not start")
+            raise TimeoutError(f"{self.name} did not start")
         return self
-
-    def issue_temporary_credentials(self, duration: int = 1800, policy=None) -> dict:
-        """Temporary keys this server accepts; ``policy`` (CAM JSON) scopes them (see :mod:`.policy`)."""
-        assert self.state is not None
-        return self.state.issue_temporary_credentials(duration, policy)
 
     def stop(self, timeout: float = 30) -> None:
         if self._loop is not None and self._stop is not None and self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout)
 
-    def __enter__(self) -> "RunningServer":
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class RunningServer(BackgroundApp):
+    """The local COS server on a background thread: ``url``, ``port``, ``state`` (CosServer), ``stop()``."""
+
+    name = "cos-web-server"
+
+    def __init__(self, config: ServerConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.state: CosServer | None = None
+
+    async def serve(self, ready: Callable[[str], None], stop: asyncio.Event) -> None:
+        def listening(url: str, state: CosServer) -> None:
+            self.state = state
+            ready(url)
+
+        await serve(self.config, listening, stop)
+
+    def issue_temporary_credentials(self, duration: int = 1800, policy=None) -> dict:
+        """Temporary keys this server accepts; ``policy`` (CAM JSON) scopes them (see :mod:`.policy`)."""
+        assert self.state is not None
+        return self.state.issue_temporary_credentials(duration, policy)
 
 
 def start_in_thread(config: ServerConfig | None = None, **overrides) -> RunningServer:

@@ -13,6 +13,8 @@ import json
 import os
 import re
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -526,3 +528,47 @@ def test_no_secret_in_anything_the_page_received(demo, open_demo_page, demo_site
                 assert secret not in request["url"] and secret not in json.dumps(request["headers"])
                 assert secret.encode() not in request["body"]
     assert signed > 0, "the pages never used the signing endpoint"
+
+
+def test_scoped_temporary_keys_upload_list_download_delete(open_demo_page, fresh_demo, files):
+    """?auth=sts with the demo's scoped keys: the widget uploads (simple and in parts), lists, downloads and
+    deletes under its prefix, and never meets a refusal; the same keys are AccessDenied outside it."""
+    from cos_web.auth import build_authorization
+
+    prefix = fresh_demo.settings.prefix
+    recorded = open_demo_page(f"/static/index.html?auth=sts&ChunkSize={CHUNK}", base=fresh_demo.url)
+    page = recorded.page
+    try:
+        wait_ready(recorded)
+        page.set_input_files("input.cosw-input", [str(files["_dir"] / "mobile.txt"), str(files["_dir"] / "retry.bin")])
+        for name in ("mobile.txt", "retry.bin"):
+            wait_state(page, name, "done")
+            page.wait_for_selector(f'li.cosw-entry[data-key="{prefix}{name}"]')
+        with page.expect_download() as info:
+            entry(page, prefix + "retry.bin").locator("button[data-action=download]").click()
+        assert Path(info.value.path()).read_bytes() == files["retry.bin"]
+        button = entry(page, prefix + "mobile.txt").locator("button[data-action=delete]")
+        button.click()
+        expect(button).to_have_text("Confirm?")
+        button.click()
+        entry(page, prefix + "mobile.txt").wait_for(state="detached")
+    finally:
+        recorded.close()
+    cos_answers = [r for r in recorded.responses if ".localhost:" in r["url"]]
+    assert any("partNumber=" in r["url"] for r in cos_answers)  # retry.bin went up in parts
+    assert [r["url"] for r in cos_answers if r["status"] == 403] == []
+    # The keys the page held, used outside the prefix, at the bucket root, or for an ACL change: refused.
+    creds = json.loads(next(r["body"] for r in recorded.responses if r["url"].endswith("/api/sts")))
+    settings = fresh_demo.settings
+    host = settings.sign_host()
+    port = int(host.rsplit(":", 1)[1])
+    for method, key, query in (("put", "outside.txt", ""), ("get", "", ""), ("put", prefix + "retry.bin", "acl")):
+        headers = {"Host": host}
+        auth = build_authorization(SecretId=creds["SecretId"], SecretKey=creds["SecretKey"], Method=method, Key=key,
+                                   Query={query: ""} if query else {}, Headers=headers)  # fmt: skip
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/{key}" + (f"?{query}" if query else ""), data=b"x" if method == "put" else None,
+                                         method=method.upper(), headers={**headers, "Authorization": auth,
+                                                                         "x-cos-security-token": creds["XCosSecurityToken"]})  # fmt: skip
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 403 and b"<Code>AccessDenied</Code>" in refused.value.read(), (method, key, query)

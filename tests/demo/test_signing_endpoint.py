@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import urllib.error
 import urllib.request
@@ -80,8 +82,82 @@ def test_refuses_what_the_page_never_needs(body, words):
     assert words in info.value.message
 
 
-def test_bulk_delete_on_the_bucket_is_allowed():
-    assert sign_request(SETTINGS, {"Method": "post", "Key": "", "Query": {"delete": ""}})["Authorization"]
+def _delete_body(*keys: str) -> tuple[str, str]:
+    body = "<Delete>" + "".join(f"<Object><Key>{k}</Key></Object>" for k in keys) + "</Delete>"
+    return body, base64.b64encode(hashlib.md5(body.encode()).digest()).decode()
+
+
+def test_bulk_delete_is_signed_with_its_body_keys_under_the_prefix():
+    body, md5 = _delete_body("uploads/a.txt", "uploads/b/c.txt")
+    signed = sign_request(SETTINGS, {"Method": "post", "Key": "", "Query": {"delete": ""}, "Body": body,
+                                     "Headers": {"Content-MD5": md5}})
+    assert "content-md5" in parse_authorization(signed["Authorization"])["q-header-list"].split(";")
+    outside, outside_md5 = _delete_body("uploads/a.txt", "private/b.txt")
+    refusals = [
+        ({"Method": "post", "Key": "", "Query": {"delete": ""}}, "with its Body"),
+        ({"Method": "post", "Key": "", "Query": {"delete": ""}, "Body": outside, "Headers": {"Content-MD5": outside_md5}},
+         "not 'private/b.txt'"),
+        ({"Method": "post", "Key": "", "Query": {"delete": ""}, "Body": body}, "Content-MD5"),
+        ({"Method": "post", "Key": "", "Query": {"delete": ""}, "Body": body, "Headers": {"Content-MD5": outside_md5}},
+         "Content-MD5"),
+    ]
+    for request, words in refusals:
+        with pytest.raises(SigningRefused) as info:
+            sign_request(SETTINGS, request)
+        assert words in info.value.message, request
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ({"Method": "put", "Key": "elsewhere/a.txt"}, "only keys under uploads/"),
+        ({"Method": "get", "Key": "secret.txt"}, "only keys under uploads/"),
+        ({"Method": "get", "Key": "uploads/../secret.txt"}, "only keys under uploads/"),
+        ({"Method": "get", "Key": "", "Query": {"delimiter": "/"}}, "only listings under uploads/"),
+        ({"Method": "get", "Key": "", "Query": {"prefix": "private/"}}, "only listings under uploads/"),
+        ({"Method": "get", "Key": "", "Query": {"prefix": "uploads/", "acl": ""}}, "parameter(s) acl"),
+        ({"Method": "get", "Key": "", "Query": {"prefix": "uploads/", "policy": ""}}, "parameter(s) policy"),
+        ({"Method": "get", "Key": "uploads/a", "Query": {"acl": ""}}, "parameter(s) acl"),
+        ({"Method": "put", "Key": "uploads/a", "Query": {"tagging": ""}}, "changes to tagging"),
+        ({"Method": "put", "Key": "uploads/a", "Headers": {"x-cos-acl": "public-read"}}, "ACL or grant"),
+        ({"Method": "put", "Key": "uploads/a", "Headers": {"x-cos-grant-read": 'uri="x"'}}, "ACL or grant"),
+        ({"Method": "put", "Key": "uploads/a",
+          "Headers": {"x-cos-copy-source": "other-1250000000.cos.ap-guangzhou.myqcloud.com/uploads/x"}}, "copies only from"),
+        ({"Method": "put", "Key": "uploads/a",
+          "Headers": {"x-cos-copy-source": "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/private/x"}},
+         "copies only from"),
+    ],
+)
+def test_signs_only_the_bucket_prefix_and_the_widgets_calls(body, words):
+    with pytest.raises(SigningRefused) as info:
+        sign_request(SETTINGS, body)
+    assert words in info.value.message
+
+
+def test_signs_every_header_and_parameter_it_is_asked_about():
+    headers = {"x-cos-meta-a": "1", "X-Cos-Storage-Class": "STANDARD", "Content-MD5": "abc", "Content-Length": "3",
+               "x-cos-copy-source": "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/uploads/src.txt"}
+    fields = parse_authorization(sign_request(SETTINGS, {"Method": "put", "Key": "uploads/a", "Headers": headers,
+                                                         "Query": {"partNumber": "1", "uploadId": "u"}})["Authorization"])
+    assert set(fields["q-header-list"].split(";")) == {h.lower() for h in headers} | {"host"}
+    assert set(fields["q-url-param-list"].split(";")) == {"partnumber", "uploadid"}
+
+
+def test_sts_policy_covers_the_widgets_calls_under_the_prefix():
+    from cos_web.server.policy import Policy, resource
+
+    policy = Policy.parse(SETTINGS.sts_policy())
+    inside = resource(SETTINGS.region, SETTINGS.bucket, "uploads/a.bin")
+    for action in ("PutObject", "GetObject", "HeadObject", "DeleteObject", "InitiateMultipartUpload", "UploadPart",
+                   "ListParts", "CompleteMultipartUpload", "AbortMultipartUpload"):
+        assert policy.allows(f"name/cos:{action}", inside), action
+        assert not policy.allows(f"name/cos:{action}", resource(SETTINGS.region, SETTINGS.bucket, "other/a.bin"))
+    bucket = resource(SETTINGS.region, SETTINGS.bucket)
+    assert policy.allows("name/cos:GetBucket", bucket, {"cos:prefix": "uploads/sub/"})
+    assert not policy.allows("name/cos:GetBucket", bucket, {"cos:prefix": "other/"})
+    assert not policy.allows("name/cos:GetBucket", bucket, {})
+    for action in ("PutObjectACL", "PutBucketACL", "PutBucket", "DeleteBucket", "PutBucketCORS", "GetService"):
+        assert not policy.allows(f"name/cos:{action}", inside) and not policy.allows(f"name/cos:{action}", bucket)
 
 
 # --------------------------------------------------------------------------- over HTTP
@@ -205,10 +281,18 @@ def test_sts_hands_out_temporary_keys_the_server_accepts(local_cos):
     assert 0 < creds["ExpiredTime"] - creds["StartTime"] <= 3600
     host = f"{settings.bucket}.cos.{settings.region}.localhost:{local_cos.port}"
     auth = build_authorization(SecretId=creds["SecretId"], SecretKey=creds["SecretKey"], Method="get", Key="",
-                               Headers={"Host": host})  # fmt: skip
-    status, body = _cos_request(local_cos, "get", "", {"Host": host, "Authorization": auth,
-                                                       "x-cos-security-token": creds["XCosSecurityToken"]})  # fmt: skip
+                               Query={"prefix": settings.prefix}, Headers={"Host": host})  # fmt: skip
+    status, body = _cos_request(local_cos, "get", "?prefix=" + settings.prefix,
+                                {"Host": host, "Authorization": auth, "x-cos-security-token": creds["XCosSecurityToken"]})  # fmt: skip
     assert status == 200, body
+    # The keys are scoped: the bucket root, another prefix and ACL changes are AccessDenied.
+    for method, key, query in (("get", "", {}), ("put", "private.txt", {}), ("put", settings.prefix + "a.txt", {"acl": ""})):
+        auth = build_authorization(SecretId=creds["SecretId"], SecretKey=creds["SecretKey"], Method=method, Key=key,
+                                   Query=query, Headers={"Host": host})  # fmt: skip
+        path = key + ("?" + "&".join(query) if query else "")
+        status, body = _cos_request(local_cos, method, path, {"Host": host, "Authorization": auth,
+                                                             "x-cos-security-token": creds["XCosSecurityToken"]}, b"")  # fmt: skip
+        assert (status, b"<Code>AccessDenied</Code>" in body) == (403, True), (method, key, query, body)
 
 
 def test_serves_a_jupyterlite_site_with_folder_indexes(tmp_path):
@@ -235,3 +319,54 @@ def test_serves_a_jupyterlite_site_with_folder_indexes(tmp_path):
         assert status == 404 and "bash scripts/jupyterlite.sh" in body
     finally:
         empty.stop()
+
+
+def test_answers_only_to_its_own_names(demo):
+    """DNS rebinding: a page on evil.example whose name now points at 127.0.0.1 sends Host: evil.example."""
+    import http.client
+
+    def call(host: str) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", demo.port, timeout=10)
+        try:
+            conn.request("GET", "/api/config", headers={"Host": host})
+            return conn.getresponse().status
+        finally:
+            conn.close()
+
+    assert call(f"127.0.0.1:{demo.port}") == 200
+    assert call(f"localhost:{demo.port}") == 200
+    assert call(f"examplebucket.localhost:{demo.port}") == 200
+    assert call(f"evil.example:{demo.port}") == 421
+    assert call("evil.example") == 421
+    assert call("") == 421
+    named = DemoSettings.from_env({"DEMO_HOSTS": "demo.internal, Other.Example"})
+    assert named.answers_to("demo.internal:8000") and named.answers_to("other.example")
+    assert not named.answers_to("evil.example:8000")
+
+
+def test_a_signature_from_the_endpoint_cannot_be_stretched(local_cos):
+    """Replayed with ?acl + x-cos-acl, or with an added x-cos-copy-source, it is refused by the server;
+    a signed multi-delete deletes exactly its own (in-prefix) keys."""
+    settings = DemoSettings.from_env({}, cos_port=local_cos.port)
+    host = f"{settings.bucket}.cos.{settings.region}.localhost:{local_cos.port}"
+    put = sign_request(settings, {"Method": "put", "Key": "uploads/plain.txt", "Headers": {"Host": host, "Content-Length": "5"}})
+    assert _cos_request(local_cos, "put", "uploads/plain.txt", {"Host": host, "Authorization": put["Authorization"]}, b"plain")[0] == 200
+    status, body = _cos_request(local_cos, "put", "uploads/plain.txt?acl", {"Host": host, "Authorization": put["Authorization"],
+                                                                            "x-cos-acl": "public-read"}, b"plain")  # fmt: skip
+    assert status == 403 and b"AccessDenied" in body
+    status, body = _cos_request(local_cos, "put", "uploads/plain.txt", {
+        "Host": host, "Authorization": put["Authorization"], "Content-Length": "5",
+        "x-cos-copy-source": f"{settings.bucket}.cos.{settings.region}.myqcloud.com/private.txt"}, b"plain")
+    assert status == 403 and b"AccessDenied" in body
+    assert _cos_request(local_cos, "get", "uploads/plain.txt", {"Host": host})[0] == 403  # still private
+    # Multi-delete: the signature covers Content-MD5, so the body cannot be swapped for other keys.
+    body_text, md5 = _delete_body("uploads/plain.txt")
+    signed = sign_request(settings, {"Method": "post", "Key": "", "Query": {"delete": ""}, "Body": body_text,
+                                     "Headers": {"Host": host, "Content-MD5": md5}})
+    other_text, _ = _delete_body("private.txt")
+    status, body = _cos_request(local_cos, "post", "?delete", {"Host": host, "Authorization": signed["Authorization"],
+                                                              "Content-MD5": md5}, other_text.encode())  # fmt: skip
+    assert status in (400, 403), body
+    status, body = _cos_request(local_cos, "post", "?delete", {"Host": host, "Authorization": signed["Authorization"],
+                                                              "Content-MD5": md5}, body_text.encode())  # fmt: skip
+    assert status == 200 and b"<Deleted><Key>uploads/plain.txt</Key></Deleted>" in body, body
