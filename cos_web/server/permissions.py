@@ -29,8 +29,8 @@ from .errors import CosServerError
 def facts(ctx: Ctx, request: web.Request) -> dict[str, str]:
     """The values policy conditions are checked against (a key is absent when the request has no such thing)."""
     out = {"qcs:ip": request.remote or "", "cos:secure-transport": "true" if request.secure else "false"}
-    if "prefix" in ctx.params:
-        out["cos:prefix"] = ctx.params["prefix"]
+    if ctx.has("prefix"):
+        out["cos:prefix"] = ctx.param("prefix")
     for header, key in (("Content-Type", "cos:content-type"), ("Content-Length", "cos:content-length")):
         if header in request.headers:
             out[key] = request.headers[header].strip()
