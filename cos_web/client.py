@@ -34,6 +34,7 @@ from .pipeline import Pipeline
 from .transport import Transport
 from .transport_choice import make_transport
 from .urls import get_url, obj2str, url_host
+from .values import MAX_PARTS, MIN_PART_SIZE
 
 __all__ = ["COS", "ObjectUrl", "DEFAULT_OPTIONS"]
 
@@ -51,7 +52,7 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "CopyChunkParallelLimit": 20,
     "CopyChunkSize": 1024 * 1024 * 10,
     "CopySliceSize": 1024 * 1024 * 10,
-    "MaxPartNumber": 10000,
+    "MaxPartNumber": MAX_PARTS,
     "ProgressInterval": 1000,
     "Domain": "",
     "Protocol": "",
@@ -91,8 +92,8 @@ def checked_options(given: Mapping[str, Any]) -> dict[str, Any]:
     opts["FileParallelLimit"] = max(1, int(opts["FileParallelLimit"]))
     opts["ChunkParallelLimit"] = max(1, int(opts["ChunkParallelLimit"]))
     opts["ChunkRetryTimes"] = max(0, int(opts["ChunkRetryTimes"]))
-    opts["ChunkSize"] = max(1024 * 1024, int(opts["ChunkSize"]))
-    opts["MaxPartNumber"] = max(1024, min(10000, int(opts["MaxPartNumber"])))
+    opts["ChunkSize"] = max(MIN_PART_SIZE, int(opts["ChunkSize"]))
+    opts["MaxPartNumber"] = max(1024, min(MAX_PARTS, int(opts["MaxPartNumber"])))
     opts["Timeout"] = max(0, opts["Timeout"] or 0)
     for name in ("getAuthorization", "getSTS"):
         if opts[name] is not None and not callable(opts[name]):
