@@ -9,7 +9,7 @@ from . import acl as acls
 from . import cors, permissions, xmlio
 from .context import BUCKET_RE, Ctx, check_key, empty, iso_date, url_encode, xml_response
 from .errors import CosServerError
-from .handlers_common import DELETE_LIMIT, XML_LIMIT, check_body_md5, owner, parse_acl, read_body
+from .handlers_common import DELETE_LIMIT, XML_LIMIT, acl_response, check_body_md5, owner, parse_acl, read_body
 
 
 # ---------------------------------------------------------------- service
@@ -98,9 +98,7 @@ async def get_location(ctx: Ctx, request: web.Request) -> web.Response:
 # ---------------------------------------------------------------- acl
 async def get_bucket_acl(ctx: Ctx, request: web.Request) -> web.Response:
     bucket = ctx.storage.bucket(ctx.bucket)
-    headers = {"x-cos-acl": bucket.acl.get("canned") or "private"}
-    return xml_response("AccessControlPolicy", acls.render(bucket.acl, ctx.server.owner, ctx.server.config.owner_uin),
-                        headers=headers)
+    return acl_response(ctx, bucket.acl, "private")
 
 
 async def put_bucket_acl(ctx: Ctx, request: web.Request) -> web.Response:

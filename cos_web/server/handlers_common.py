@@ -15,7 +15,7 @@ from aiohttp import web
 
 from . import acl as acls
 from . import xmlio
-from .context import HOST_RE, Ctx, check_key
+from .context import HOST_RE, Ctx, check_key, xml_response
 from .errors import CosServerError
 from .records import ObjectRecord
 from .transfer import check_conditions, read_chunk
@@ -57,6 +57,13 @@ async def parse_acl(ctx: Ctx, request: web.Request, for_object: bool) -> dict:
     if from_headers is not None:
         return from_headers
     return acls.from_xml(xmlio.parse(body, XML_LIMIT), for_object)
+
+
+def acl_response(ctx: Ctx, acl: dict, default_canned: str) -> web.Response:
+    """GET ?acl: the AccessControlPolicy document, and the canned name in ``x-cos-acl``."""
+    headers = {"x-cos-acl": acl.get("canned") or default_canned}
+    return xml_response("AccessControlPolicy", acls.render(acl, ctx.server.owner, ctx.server.config.owner_uin),
+                        headers=headers)
 
 
 def object_acl(request: web.Request) -> dict:

@@ -7,10 +7,9 @@ import asyncio
 from aiohttp import web
 
 from ..values import MAX_PUT_SIZE, METADATA_DIRECTIVES, RESPONSE_OVERRIDES
-from . import acl as acls
 from .context import Ctx, check_key, empty, header_safe, iso_date, xml_response
 from .errors import CosServerError
-from .handlers_common import object_acl, open_source, parse_acl
+from .handlers_common import acl_response, object_acl, open_source, parse_acl
 from .records import ObjectMeta, ObjectRecord
 from .transfer import (
     check_conditions,
@@ -99,10 +98,7 @@ async def delete_object(ctx: Ctx, request: web.Request) -> web.Response:
 async def get_object_acl(ctx: Ctx, request: web.Request) -> web.Response:
     check_key(ctx.key)
     record: ObjectRecord = ctx.storage.get_object(ctx.bucket, ctx.key)
-    acl = record.meta.acl
-    headers = {"x-cos-acl": acl.get("canned") or "default"}
-    return xml_response("AccessControlPolicy", acls.render(acl, ctx.server.owner, ctx.server.config.owner_uin),
-                        headers=headers)
+    return acl_response(ctx, record.meta.acl, "default")
 
 
 async def put_object_acl(ctx: Ctx, request: web.Request) -> web.Response:
