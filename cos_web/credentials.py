@@ -105,6 +105,11 @@ class Credentials:
         """Forget every cached temporary key: the next request asks for fresh ones."""
         self._sts_cache.clear()
 
+    def renewable(self) -> bool:
+        """Whether fresh keys can be had (getSTS, or getAuthorization answering with temporary keys)."""
+        opts = self.options
+        return opts["getSTS"] is not None or opts["getAuthorization"] is not None or bool(self._sts_cache)
+
     async def authorize(self, p: dict[str, Any]) -> dict[str, Any]:
         """getAuthorizationAsync: ``{"Authorization", "SecurityToken"}`` for one request (``{}``: anonymous).
 

@@ -46,6 +46,7 @@ __all__ = ["Pipeline", "ProgressFn"]
 
 ProgressFn = Callable[[int, int], Any]
 _ERROR_CODES = {304: "NotModified", 403: "AccessDenied", 404: "NotFound", 412: "PreconditionFailed"}
+_TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
 
 
 class Pipeline:
@@ -132,7 +133,7 @@ class Pipeline:
     ) -> Response:
         """Sign and send, retrying (re-signed) per the retry policy and clock skew."""
         attempt = 0
-        skew_fixed = False
+        skew_fixed = keys_renewed = False
         while True:
             try:
                 response = await self._attempt(prepared, upload_cb, download_cb)
@@ -145,6 +146,10 @@ class Pipeline:
             if not skew_fixed and _is_time_error(err) and self._correct_clock(err):
                 skew_fixed = True
                 delay: float | None = 0.0
+            elif not keys_renewed and err.code in _TOKEN_ERRORS and self.credentials.renewable():
+                keys_renewed = True  # temporary keys refused: once more with fresh ones
+                self.credentials.invalidate()
+                delay = 0.0
             else:
                 delay = retry_delay(err, attempt, limits)
             if delay is None:
@@ -189,11 +194,16 @@ class Pipeline:
             raise CosError("timeout", code="Timeout", url=prepared.url, method=prepared.method) from None
 
     def _correct_clock(self, err: CosError) -> bool:
-        """Take the server's Date as the signing clock if ours is off by 30 s or more."""
+        """Take the server's clock (its Date header, or the ServerTime of the error body when a
+        CORS rule hides Date) as the signing clock if ours is off by 30 s or more."""
         if not self.options["CorrectClockSkew"]:
             return False
-        server = err.headers.get("date") or (err.extra.get("error") or {}).get("ServerTime")
-        server_ms = _http_date_ms(server) if server else None
+        error_body = err.extra.get("error") or {}
+        server_ms = None
+        for value in (err.headers.get("date"), error_body.get("ServerTime") if isinstance(error_body, dict) else None):
+            server_ms = _server_time_ms(value) if value else None
+            if server_ms is not None:
+                break
         if server_ms is None:
             return False
         now_ms = self.credentials.clock() * 1000
@@ -292,10 +302,21 @@ def _parse_body(text: Any) -> dict[str, Any]:
     return {}
 
 
-def _http_date_ms(value: Any) -> float | None:
+def _server_time_ms(value: Any) -> float | None:
+    """A server time in ms since the epoch: seconds, ISO 8601 (ServerTime) or an HTTP date (Date)."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
     try:
-        if isinstance(value, str) and value.isdigit():
+        if value.isdigit():
             return float(value) * 1000
+        if value[:4].isdigit() and "T" in value:
+            from datetime import datetime, timezone
+
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=timezone.utc)
+            return when.timestamp() * 1000
         from email.utils import parsedate_to_datetime  # only on a clock-skew error
 
         return parsedate_to_datetime(value).timestamp() * 1000

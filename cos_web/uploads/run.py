@@ -21,7 +21,7 @@ from .. import _js
 from ..errors import CosError
 from ..pipeline import Pipeline
 from ..progress import ProgressThrottle
-from ..retry import NO_RETRY, part_limits, retry_delay
+from ..retry import CALL_LIMITS, NO_RETRY, part_limits, retry_delay
 from ..upload import Part, Plan, match_server_parts, plan_upload, same_etag
 from .task import RUNNING, UploadTask
 
@@ -179,7 +179,6 @@ class FileRun:
         limit = params.get("AsyncLimit") or opts["ChunkParallelLimit"]
         pending = plan.pending()
         queue = iter(pending)
-        failures: list[CosError] = []
         base: dict[str, Any] = {"Bucket": task.Bucket, "Region": task.Region, "Key": task.Key, "UploadId": plan.upload_id}
         headers = {k: v for k, v in (params.get("Headers") or {}).items() if k.lower() in _PART_HEADERS}
         if headers:
@@ -188,28 +187,34 @@ class FileRun:
             if params.get(name) is not None:
                 base[name] = params[name]
 
+        workers: list[asyncio.Future[None]] = []
+        failures: list[BaseException] = []
+
         async def worker() -> None:
             for part in queue:  # one shared iterator: each part goes to exactly one worker
                 if failures:
                     return
                 try:
                     await self._upload_part(plan, part, base)
-                except CosError as err:
+                except Exception as err:  # any failure (a CosError, the page's signer throwing ...)
                     failures.append(err)
+                    for w in workers:  # stops the other workers and their parts in flight
+                        if w is not asyncio.current_task():
+                            w.cancel()
                     return
 
         n = max(1, min(int(limit), 256, len(pending)))
-        workers = [asyncio.ensure_future(worker()) for _ in range(n)] if pending else []
+        workers += [asyncio.ensure_future(worker()) for _ in range(n)] if pending else []
         try:
             if workers:
-                await asyncio.gather(*workers)
+                await asyncio.gather(*workers, return_exceptions=True)
         except asyncio.CancelledError:
             for w in workers:
                 w.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
             raise
         if failures:
-            if any(err.code == "NoSuchUpload" for err in failures):
+            if any(isinstance(err, CosError) and err.code == "NoSuchUpload" for err in failures):
                 plan.forget_server()  # the upload was aborted elsewhere: a restart starts afresh
             raise failures[0]
         data = await self._complete(plan)
@@ -236,6 +241,7 @@ class FileRun:
                 plan.part_failed(part)
                 delay = retry_delay(err, attempt, limits)
                 if delay is None:
+                    err.extra.update(PartNumber=part.number, Attempts=attempt + 1, UploadId=plan.upload_id)
                     raise
                 attempt += 1
                 await self.pipeline.sleep(delay)
@@ -302,10 +308,16 @@ class FileRun:
                 return
             raise
         by_number = {p.number: p for p in plan.parts}
+        source = self.task.source
+        assert source is not None
         for item in parts:
             part = by_number.get(int(item.get("PartNumber") or 0))
-            if part is not None and part.etag is None and int(item.get("Size") or -1) == part.size and item.get("ETag"):
-                part.etag = item["ETag"]  # our own PUT of this upload, whose answer we did not wait for
+            etag = item.get("ETag")
+            if part is None or part.etag is not None or int(item.get("Size") or -1) != part.size or not etag:
+                continue
+            # a part we did not see answered: ours (an aborted reply) only if its bytes are our slice's
+            if same_etag(await source.md5(part.start, part.end), etag):
+                part.etag = etag
 
     async def _find_or_init(self, plan: Plan) -> None:
         task = self.task
@@ -334,8 +346,8 @@ class FileRun:
                         continue  # finished or aborted since the listing
                     raise
                 checks = match_server_parts(plan, server_parts)
-                if checks is None:
-                    continue
+                if not checks:
+                    continue  # parts that cannot be ours, or none at all: nothing proves it is our file
                 ok = True
                 for part, etag in checks:
                     md5 = await source.md5(part.start, part.end)
@@ -359,7 +371,7 @@ class FileRun:
         content_type = source.type
         if content_type and not init.get("ContentType") and not any(k.lower() == "content-type" for k in headers):
             init["ContentType"] = content_type  # as the JS SDK: the object keeps the File's MIME type
-        data = await self.pipeline.send("multipartInit", init)
+        data = await self.pipeline.send("multipartInit", init, retry=CALL_LIMITS)  # a POST, retried as the JS SDK does
         if not data.get("UploadId"):
             raise CosError("no such upload id", code="NoSuchUpload")
         plan.upload_id = data["UploadId"]

@@ -505,3 +505,58 @@ def test_calls_retry_429_like_parts():
     cos._pipeline.sleep = _no_sleep
     assert run(cos.head_bucket(Bucket=B, Region=R))["statusCode"] == 200
     assert len(transport.requests) == 2
+
+
+# ------------------------------------------------------------------ issue 12: refused keys, ServerTime
+
+
+def _sts_minting(calls, now):
+    def get_sts(options, callback):
+        calls.append(options)
+        callback({"SecretId": "tmpid", "SecretKey": "tmpkey", "XCosSecurityToken": f"token{len(calls)}",
+                  "ExpiredTime": int(now) + 600})  # fmt: skip
+
+    return get_sts
+
+
+@pytest.mark.parametrize("code", ["ExpiredToken", "InvalidToken"])
+def test_refused_temporary_keys_are_renewed_once(code):
+    calls: list = []
+    refused = Response(400, {}, f"<Error><Code>{code}</Code><Message>m</Message></Error>")
+
+    def handler(req):
+        return refused if req.headers["x-cos-security-token"] == "token1" else Response(200, {}, "")
+
+    transport = MockTransport(handler)
+    cos = COS(getSTS=_sts_minting(calls, 1_700_000_000), transport=transport, clock=lambda: 1_700_000_000.0)
+    assert run(cos.head_bucket(Bucket=B, Region=R))["statusCode"] == 200
+    assert len(calls) == 2
+    assert [r.headers["x-cos-security-token"] for r in transport.requests] == ["token1", "token2"]
+    # refused again with the fresh keys: the error, after one renewal only
+    transport = MockTransport(lambda req: refused)
+    calls.clear()
+    cos = COS(getSTS=_sts_minting(calls, 1_700_000_000), transport=transport, clock=lambda: 1_700_000_000.0)
+    with pytest.raises(CosError) as info:
+        run(cos.head_bucket(Bucket=B, Region=R))
+    assert info.value.code == code and len(transport.requests) == 2 and len(calls) == 2
+
+
+def test_refused_token_of_fixed_keys_is_not_retried():
+    cos, transport = make(lambda req: Response(400, {}, "<Error><Code>ExpiredToken</Code></Error>"), SecurityToken="t")
+    with pytest.raises(CosError) as info:
+        run(cos.head_bucket(Bucket=B, Region=R))
+    assert info.value.code == "ExpiredToken" and len(transport.requests) == 1
+
+
+@pytest.mark.parametrize("server_time", ["2023-11-14T22:13:20Z", "2023-11-14T22:13:20.000Z", "2023-11-14T22:13:20+00:00"])
+def test_clock_skew_corrected_from_server_time_when_date_is_hidden(server_time):
+    server = 1_700_000_000  # 2023-11-14T22:13:20Z
+    skewed = Response(403, {}, "<Error><Code>RequestTimeTooSkewed</Code><Message>skew</Message>"
+                                f"<ServerTime>{server_time}</ServerTime></Error>")  # fmt: skip
+    cos, transport = make(_sequence(skewed, Response(200, {}, "")))
+    cos._credentials.clock = lambda: server - 3600.0  # the page clock 1 h slow
+    run(cos.delete_object(Bucket=B, Region=R, Key="k"))
+    assert len(transport.requests) == 2
+    assert cos.options["SystemClockOffset"] == 3600 * 1000
+    start = int(parse_authorization(transport.requests[1].headers["Authorization"])["q-sign-time"].split(";")[0])
+    assert start == server - 1

@@ -409,3 +409,112 @@ def test_without_a_running_loop_the_call_is_a_coroutine():
     cos = fake.client()
     out = asyncio.run(cos.slice_upload_file(**BR, Key="co", Body=os.urandom(MB + 1)))
     assert out["Key"] == "co" and len(fake.objects["co"]) == MB + 1
+
+
+# ------------------------------------------------------------------ issue 12: faults the upload rides through
+
+
+def test_init_is_retried_on_5xx_and_network_errors():
+    fake = FakeCos()
+    data = os.urandom(2 * MB)
+    faults = iter([_error(503, "SlowDown"), TransportError("reset")])
+    fake.fail = lambda op, req: next(faults, None) if op == "multipartInit" else None
+
+    async def main():
+        cos = fake.client()
+        out = await cos.slice_upload_file(**BR, Key="i.bin", Body=data)
+        return out, cos.slept
+
+    out, slept = run(main())
+    assert fake.counts["multipartInit"] == 3 and len(slept) == 2 and fake.objects["i.bin"] == data
+    assert out["UploadId"] in ("up0001", "up0002", "up0003")
+
+
+def test_any_failure_in_a_part_stops_every_worker():
+    fake = FakeCos(delay=0.02)
+    data = os.urandom(8 * MB)
+
+    def fail(op, req):
+        if op == "multipartUpload" and "partNumber=2&" in req.url:
+            return ValueError("the page's signer threw")  # not a CosError
+        return None
+
+    fake.fail = fail
+    seen: list = []
+
+    async def main():
+        cos = fake.client(ChunkParallelLimit=3)
+        call = cos.slice_upload_file(**BR, Key="s.bin", Body=data)
+        with pytest.raises(CosError) as info:
+            await call
+        puts = fake.counts["multipartUpload"]
+        await asyncio.sleep(0.1)  # nothing more is sent once the task has settled
+        seen.extend([puts, fake.counts["multipartUpload"], fake.in_flight])
+        return info.value, cos.get_task(call.taskId)
+
+    error, task = run(main())
+    assert error.code == "ClientError" and "signer threw" in error.message and task["state"] == "error"
+    assert seen[0] == seen[1] and seen[2] == 0 and seen[0] < 8
+
+
+def test_exhausted_part_retries_name_the_part_attempts_and_upload():
+    fake = FakeCos()
+    fake.fail = lambda op, req: _error(503, "SlowDown") if op == "multipartUpload" and "partNumber=2&" in req.url else None
+
+    async def main():
+        cos = fake.client(ChunkRetryTimes=2, ChunkParallelLimit=1)
+        with pytest.raises(CosError) as info:
+            await cos.slice_upload_file(**BR, Key="x2.bin", Body=os.urandom(3 * MB))
+        return info.value
+
+    err = run(main())
+    assert err.extra["PartNumber"] == 2 and err.extra["Attempts"] == 3 and err.extra["UploadId"] == "up0001"
+    assert err.to_dict()["PartNumber"] == 2
+
+
+def test_an_upload_with_no_parts_is_not_adopted():
+    fake = FakeCos()
+    data = os.urandom(2 * MB)
+    empty = fake.start_upload("z.bin", data, MB, [])  # someone's (another tab's?) fresh upload
+
+    async def main():
+        return await fake.client().slice_upload_file(**BR, Key="z.bin", Body=data)
+
+    out = run(main())
+    assert out["UploadId"] != empty and fake.counts["multipartInit"] == 1 and fake.objects["z.bin"] == data
+
+
+def test_restart_trusts_listed_parts_only_when_their_md5_matches():
+    fake = FakeCos(delay=0.02)
+    data = os.urandom(4 * MB)
+
+    async def main():
+        cos = fake.client(ChunkParallelLimit=1)
+        call = cos.slice_upload_file(**BR, Key="m.bin", Body=data)
+        await wait_for(lambda: len(fake.part_numbers) == 1)
+        await cos.pause_task(call.taskId)
+        upload_id = cos.get_task(call.taskId)["UploadId"]
+        # meanwhile another writer put a part 3 of the same size but other bytes into this upload
+        fake.uploads[upload_id]["parts"][3] = os.urandom(MB)
+        await cos.restart_task(call.taskId)
+        return upload_id
+
+    run(main())
+    assert fake.objects["m.bin"] == data
+    assert fake.part_numbers.count(3) == 1  # part 3 was sent (again), not adopted
+
+
+def test_two_clients_uploading_same_size_files_to_one_key_end_with_one_file():
+    fake = FakeCos(delay=0.01)
+    one, two = os.urandom(4 * MB), os.urandom(4 * MB)
+
+    async def main():
+        a, b = fake.client(ChunkParallelLimit=1), fake.client(ChunkParallelLimit=1)
+        first = a.slice_upload_file(**BR, Key="same.bin", Body=one)
+        await wait_for(lambda: fake.counts["multipartInit"] == 1)  # a's upload exists, with no part yet
+        second = b.slice_upload_file(**BR, Key="same.bin", Body=two)
+        await asyncio.gather(first, second)
+
+    run(main())
+    assert fake.objects["same.bin"] in (one, two)
+    assert fake.counts["multipartInit"] == 2
