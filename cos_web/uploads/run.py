@@ -126,6 +126,7 @@ class FileRun:
         self.reporter = reporter
         self.uploads_in_use = uploads_in_use  # UploadIds a task of this client holds
         self.on_change = on_change
+        self._failures: list[BaseException] = []  # of the parts: the workers stop at the first
 
     async def run(self) -> dict[str, Any]:
         if self.task.api == "sliceUploadFile":
@@ -187,24 +188,20 @@ class FileRun:
             if params.get(name) is not None:
                 base[name] = params[name]
 
-        workers: list[asyncio.Future[None]] = []
-        failures: list[BaseException] = []
+        failures = self._failures = []
 
         async def worker() -> None:
             for part in queue:  # one shared iterator: each part goes to exactly one worker
                 if failures:
-                    return
+                    return  # another part failed: start no more (parts in flight finish, for a restart)
                 try:
                     await self._upload_part(plan, part, base)
                 except Exception as err:  # any failure (a CosError, the page's signer throwing ...)
                     failures.append(err)
-                    for w in workers:  # stops the other workers and their parts in flight
-                        if w is not asyncio.current_task():
-                            w.cancel()
                     return
 
         n = max(1, min(int(limit), 256, len(pending)))
-        workers += [asyncio.ensure_future(worker()) for _ in range(n)] if pending else []
+        workers = [asyncio.ensure_future(worker()) for _ in range(n)] if pending else []
         try:
             if workers:
                 await asyncio.gather(*workers, return_exceptions=True)
@@ -239,7 +236,7 @@ class FileRun:
                 )
             except CosError as err:
                 plan.part_failed(part)
-                delay = retry_delay(err, attempt, limits)
+                delay = None if self._failures else retry_delay(err, attempt, limits)  # no retry once a part failed
                 if delay is None:
                     err.extra.update(PartNumber=part.number, Attempts=attempt + 1, UploadId=plan.upload_id)
                     raise
