@@ -76,6 +76,7 @@ _KINDS: dict[str, tuple[type, ...] | str] = {
     "Body": "body",
 }
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 DATA_TYPES = frozenset({"text", "blob", "arraybuffer", "bytes"})
 
 
@@ -117,6 +118,9 @@ def _check_kind(name: str, value: Any) -> None:
         raise invalid_parameter(name, f"must be {_kind_name(kind)}, got bool")
     if not isinstance(value, kind):
         raise invalid_parameter(name, f"must be {_kind_name(kind)}, got {type(value).__name__}")
+    if isinstance(value, str) and _SURROGATE.search(value):
+        # Not text a URL or header can carry (JS's encodeURIComponent throws URIError on it too).
+        raise invalid_parameter(name, "holds a lone surrogate (not valid Unicode text)")
 
 
 def _kind_name(kind: tuple[type, ...]) -> str:

@@ -38,6 +38,28 @@ class Blob:
     crc64: str | None
 
 
+def private_dir(path: str, only_if_ours: tuple[str, ...] = ()) -> str:
+    """Make ``path`` (and missing parents) a directory only its owner can enter (0700).
+
+    With ``only_if_ours``, an existing directory is changed only when it is empty or holds one
+    of those names (a data dir pointed at ``.`` or ``/tmp`` keeps its mode).
+    """
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    if only_if_ours:
+        entries = os.listdir(path)
+        if entries and not any(name in entries for name in only_if_ours):
+            return path
+    os.chmod(path, 0o700)
+    return path
+
+
+def private_file(path: str) -> str:
+    """Create ``path`` if missing, readable and writable by its owner only (0600)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+    return path
+
+
 class BlobStore:
     """The ``tmp/`` and ``blobs/`` folders of a data directory. ``durable=False`` skips fsyncs."""
 
@@ -45,8 +67,8 @@ class BlobStore:
         self.durable = durable
         self.tmp_dir = os.path.join(data_dir, "tmp")
         self.blob_dir = os.path.join(data_dir, "blobs")
-        os.makedirs(self.tmp_dir, exist_ok=True)
-        os.makedirs(self.blob_dir, exist_ok=True)
+        private_dir(self.tmp_dir)
+        private_dir(self.blob_dir)
         self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cos-blob")
         self._lock = threading.Lock()
         self._readers: dict[str, int] = {}  # reference (manifest) -> open readers
@@ -58,7 +80,7 @@ class BlobStore:
     # ------------------------------------------------------------------ layout
     def new_name(self) -> str:
         name = uuid.uuid4().hex
-        os.makedirs(os.path.join(self.blob_dir, name[:2]), exist_ok=True)
+        os.makedirs(os.path.join(self.blob_dir, name[:2]), mode=0o700, exist_ok=True)
         return f"{name[:2]}/{name}"
 
     def path(self, name: str) -> str:
@@ -151,7 +173,8 @@ class BlobWriter:
     def __init__(self, store: BlobStore) -> None:
         self._store = store
         self.tmp_path = os.path.join(store.tmp_dir, uuid.uuid4().hex)
-        self._file: BinaryIO | None = open(self.tmp_path, "wb", buffering=0)
+        fd = os.open(self.tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # blobs are 0600
+        self._file: BinaryIO | None = open(fd, "wb", buffering=0)
         self._md5 = hashlib.md5()
         self._crc: crc64.Crc64 | None = crc64.Crc64()
         self.size = 0

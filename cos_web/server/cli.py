@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import os
 import sys
 
 from .fault_wire import ADMIN_PATH, check_rules, is_loopback
 from .faults import FaultRuleError
-from .state import DEFAULT_REGION, DEMO_BUCKET, DEMO_SECRET_ID, DEMO_SECRET_KEY, ServerConfig
+from .state import DEFAULT_REGION, DEMO_BUCKET, OWNER_KEY_FILE, NetworkExposure, ServerConfig, owner_key
 from .storage import DataDirBusy
 
 
@@ -19,8 +20,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=9000, help="port, 0 picks a free one (default 9000)")
     p.add_argument("--data-dir", default=".cos-data", help="where objects and metadata live (default .cos-data)")
-    p.add_argument("--secret-id", default=DEMO_SECRET_ID, help="SecretId requests are signed with")
-    p.add_argument("--secret-key", default=DEMO_SECRET_KEY, help="SecretKey requests are signed with")
+    p.add_argument("--secret-id", help=f"SecretId requests are signed with (default: a random pair made once for "
+                                       f"the data dir, kept 0600 in DATA_DIR/{OWNER_KEY_FILE})")
+    p.add_argument("--secret-key", help="SecretKey requests are signed with (give both or neither)")
     p.add_argument("--bucket", action="append", metavar="NAME-APPID",
                    help=f"bucket to create with CORS open to every origin (repeatable; default {DEMO_BUCKET})")
     p.add_argument("--region", default=DEFAULT_REGION, help=f"region of --bucket buckets (default {DEFAULT_REGION})")
@@ -35,6 +37,9 @@ def parser() -> argparse.ArgumentParser:
                         "for this long (default 60)")
     p.add_argument("--max-uploads", type=int, default=64, metavar="N",
                    help="request bodies stored at once; more get 503 SlowDown (default 64)")
+    p.add_argument("--allow-network", action="store_true",
+                   help="listen beyond loopback although a bucket's CORS rule lets every origin in (the --bucket "
+                        "buckets' does); without it that is refused")
     p.add_argument("--faults", metavar="RULES",
                    help="inject faults (testing; loopback --host only): rules like "
                         "'op=part part=2 nth=1 action=status:503', ';' between rules (docs/reliability.md); "
@@ -74,12 +79,14 @@ def _loopback_host(host: str) -> bool:
 def config_from_args(argv: list[str] | None = None) -> ServerConfig:
     p = parser()
     args = p.parse_args(argv)
+    if bool(args.secret_id) != bool(args.secret_key):
+        p.error("give both --secret-id and --secret-key, or neither (a random pair for the data dir)")
     return ServerConfig(
         host=args.host, port=args.port, data_dir=args.data_dir, secret_id=args.secret_id,
         secret_key=args.secret_key, buckets=args.bucket if args.bucket is not None else [DEMO_BUCKET],
         region=args.region, owner_uin=args.owner_uin, quiet=args.quiet, durable=not args.no_fsync,
         idle_timeout=args.idle_timeout, body_timeout=args.body_timeout, max_uploads=max(1, args.max_uploads),
-        faults=_faults(p, args),
+        faults=_faults(p, args), allow_network=args.allow_network,
     )
 
 
@@ -101,12 +108,17 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"cos_web.server: data dir {config.data_dir!r} is not writable: {exc.strerror}", file=sys.stderr)
         return 2
+    where = ""
+    if not config.secret_id:
+        secret_id, secret_key = owner_key(config.data_dir)
+        config = dataclasses.replace(config, secret_id=secret_id, secret_key=secret_key)
+        where = f" (SecretKey in {os.path.join(os.path.abspath(config.data_dir), OWNER_KEY_FILE)})"
     if not config.quiet:
-        print(f"cos_web.server: data dir {os.path.abspath(config.data_dir)}, SecretId {config.secret_id}, "
+        print(f"cos_web.server: data dir {os.path.abspath(config.data_dir)}, SecretId {config.secret_id}{where}, "
               f"buckets {', '.join(config.buckets) or '-'} ({config.region})", file=sys.stderr, flush=True)
     try:
         run_server(config)
-    except DataDirBusy as exc:
+    except (DataDirBusy, NetworkExposure) as exc:
         print(f"cos_web.server: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

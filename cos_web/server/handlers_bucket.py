@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from ..values import MAX_BUCKET_HOST, MAX_DELETE_KEYS, MAX_LIST_BUCKETS, MAX_LIST_KEYS
@@ -133,7 +135,7 @@ async def delete_objects(ctx: Ctx, request: web.Request) -> web.Response:
     ctx.storage.bucket(ctx.bucket)
     body = await read_body(ctx, request, DELETE_LIMIT)
     check_body_md5(request, body)
-    root = xmlio.parse(body, DELETE_LIMIT)
+    root = await xmlio.parse_async(body, DELETE_LIMIT)
     if root.tag != "Delete":
         raise CosServerError("MalformedXML")
     quiet = (xmlio.text(root, "Quiet", "false") or "false").lower() == "true"
@@ -141,6 +143,7 @@ async def delete_objects(ctx: Ctx, request: web.Request) -> web.Response:
     if not objects or len(objects) > MAX_DELETE_KEYS:
         raise CosServerError("MalformedXML", f"The number of objects must be between 1 and {MAX_DELETE_KEYS}.")
     results: list[tuple] = []
+    keys: list[str] = []
     for node in objects:
         key = xmlio.text(node, "Key")
         if key is None:
@@ -149,10 +152,12 @@ async def delete_objects(ctx: Ctx, request: web.Request) -> web.Response:
             check_key(key)
             if not permissions.key_allowed(ctx, request, key):
                 raise CosServerError("AccessDenied")
-            ctx.storage.delete_object(ctx.bucket, key)
         except CosServerError as exc:
             results.append(("Error", [("Key", key), ("Code", exc.code), ("Message", exc.message)]))
             continue
-        if not quiet:
-            results.append(("Deleted", [("Key", key)]))
+        keys.append(key)
+    # One transaction for all of them, in a worker thread: the event loop keeps serving meanwhile.
+    await asyncio.to_thread(ctx.storage.delete_objects, ctx.bucket, keys)
+    if not quiet:
+        results += [("Deleted", [("Key", key)]) for key in keys]
     return xml_response("DeleteResult", results)

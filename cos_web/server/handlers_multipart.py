@@ -106,7 +106,7 @@ async def complete(ctx: Ctx, request: web.Request) -> web.Response:
     check_key(ctx.key)
     upload_id = _upload_id(ctx)
     ctx.storage.get_upload(ctx.bucket, ctx.key, upload_id)
-    root = xmlio.parse(await read_body(ctx, request, DELETE_LIMIT), DELETE_LIMIT)
+    root = await xmlio.parse_async(await read_body(ctx, request, DELETE_LIMIT), DELETE_LIMIT)
     if root.tag != "CompleteMultipartUpload":
         raise CosServerError("MalformedXML")
     listed = []

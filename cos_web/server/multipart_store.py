@@ -14,7 +14,10 @@ from .blobs import Blob
 from .errors import CosServerError
 from .metadb import StoreBase
 from .records import ObjectMeta, ObjectRecord, Part, Upload, meta_columns, meta_from_row, now
+from .object_store import _successor
 from .segments import MANIFEST
+
+_BATCH = 200  # rows read per query when listing uploads
 
 
 class MultipartStore(StoreBase):
@@ -136,39 +139,51 @@ class MultipartStore(StoreBase):
     def list_uploads(self, bucket: str, prefix: str = "", delimiter: str = "", key_marker: str = "",
                      upload_id_marker: str = "", max_uploads: int = 1000
                      ) -> tuple[list[Upload], list[str], bool, str | None, str | None]:
-        """(uploads, common prefixes, truncated, next key marker, next upload-id marker)."""
+        """(uploads, common prefixes, truncated, next key marker, next upload-id marker).
+
+        Paged from the ``(bucket, key, upload_id)`` index, a batch at a time, skipping a
+        common prefix's uploads with one seek: the cost follows the page, not the bucket.
+        """
         self.bucket(bucket)
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM uploads WHERE bucket=? AND key>=? ORDER BY key, upload_id", (bucket, prefix)
-            ).fetchall()
         uploads: list[Upload] = []
         prefixes: list[str] = []
         next_key = next_id = None
-        for row in rows:
-            key, uid = row["key"], row["upload_id"]
-            if not key.startswith(prefix):
+        # Where to read from: ("ge", key) key >= key; ("gt", key) key > key; ("after", key, id) past that row.
+        cursor: tuple | None = ("ge", prefix)
+        if key_marker and key_marker >= prefix:
+            cursor = ("after", key_marker, upload_id_marker) if upload_id_marker else ("gt", key_marker)
+        while cursor is not None:
+            rows = self._upload_rows(bucket, cursor, _BATCH)
+            if not rows:
                 break
-            if key_marker:
-                if upload_id_marker:
-                    if key < key_marker or (key == key_marker and uid <= upload_id_marker):
-                        continue
-                elif key <= key_marker:
-                    continue
-            cut = key.find(delimiter, len(prefix)) if delimiter else -1
-            if cut >= 0:
-                common = key[: cut + len(delimiter)]
-                if prefixes and prefixes[-1] == common:
-                    continue
-                if key_marker and common <= key_marker and not upload_id_marker:
-                    continue
+            cursor = None
+            for row in rows:
+                key, uid = row["key"], row["upload_id"]
+                if not key.startswith(prefix):
+                    return uploads, prefixes, False, None, None
+                cut = key.find(delimiter, len(prefix)) if delimiter else -1
+                if cut >= 0:
+                    common = key[: cut + len(delimiter)]
+                    following = _successor(common)
+                    cursor = ("ge", following) if following is not None else None
+                    if key_marker and common <= key_marker and not upload_id_marker:
+                        break
+                    if len(uploads) + len(prefixes) >= max_uploads:
+                        return uploads, prefixes, True, next_key, next_id
+                    prefixes.append(common)
+                    next_key, next_id = common, ""
+                    break
                 if len(uploads) + len(prefixes) >= max_uploads:
                     return uploads, prefixes, True, next_key, next_id
-                prefixes.append(common)
-                next_key, next_id = common, ""
-                continue
-            if len(uploads) + len(prefixes) >= max_uploads:
-                return uploads, prefixes, True, next_key, next_id
-            uploads.append(Upload(uid, bucket, key, row["initiated"], meta_from_row(row)))
-            next_key, next_id = key, uid
+                uploads.append(Upload(uid, bucket, key, row["initiated"], meta_from_row(row)))
+                next_key, next_id = key, uid
+                cursor = ("after", key, uid)
         return uploads, prefixes, False, None, None
+
+    def _upload_rows(self, bucket: str, cursor: tuple, limit: int) -> list:
+        where = {"ge": "key >= ?", "gt": "key > ?", "after": "(key, upload_id) > (?, ?)"}[cursor[0]]
+        with self._lock:
+            return self._db.execute(
+                f"SELECT * FROM uploads WHERE bucket=? AND {where} ORDER BY key, upload_id LIMIT ?",
+                (bucket, *cursor[1:], limit),
+            ).fetchall()

@@ -95,6 +95,25 @@ class ObjectStore(StoreBase):
                 self._free(row[0], freed)
         return bool(row)
 
+    def delete_objects(self, bucket: str, keys: list[str]) -> list[bool]:
+        """Delete many keys in ONE transaction (one commit, one fsync); which of them existed.
+
+        Blobs are freed after the commit, as for `delete_object`.
+        """
+        found: list[bool] = []
+        freed: list[tuple[str, list[str]]] = []
+        with self._lock:
+            with self._tx():
+                for key in keys:
+                    row = self._db.execute("SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
+                    found.append(row is not None)
+                    if row:
+                        freed.append((row[0], self._detach(row[0])))
+                        self._db.execute("DELETE FROM objects WHERE bucket=? AND key=?", (bucket, key))
+            for ref, names in freed:
+                self._free(ref, names)
+        return found
+
     def copy_blob(self, source: BinaryIO, first: int, length: int) -> Blob:
         """A new blob holding ``length`` bytes of the open file ``source`` from ``first``."""
         return self.blobs.copy(source, first, length)

@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..values import MAX_BUCKETS
-from .blobs import Blob, BlobStore, BlobWriter
+from .blobs import Blob, BlobStore, BlobWriter, private_dir, private_file
 from .errors import CosServerError
 from .metadb import connect
 from .multipart_store import MultipartStore
@@ -70,8 +70,8 @@ class Storage(ObjectStore, MultipartStore):
     def __init__(self, data_dir: str, durable: bool = True) -> None:
         self.data_dir = os.path.abspath(data_dir)
         self.durable = durable
-        os.makedirs(self.data_dir, exist_ok=True)
-        self._lock_file = open(os.path.join(self.data_dir, "LOCK"), "a+")
+        private_dir(self.data_dir, only_if_ours=("LOCK", "meta.sqlite3", "owner-key.json"))
+        self._lock_file = open(private_file(os.path.join(self.data_dir, "LOCK")), "a+")
         try:
             fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -79,7 +79,8 @@ class Storage(ObjectStore, MultipartStore):
             raise DataDirBusy(f"data dir {self.data_dir} is in use by another cos_web.server") from None
         self.blobs = BlobStore(self.data_dir, durable)
         self._lock = threading.RLock()
-        self._db = connect(os.path.join(self.data_dir, "meta.sqlite3"), durable)
+        # SQLite gives the -wal and -shm files the mode of the database file.
+        self._db = connect(private_file(os.path.join(self.data_dir, "meta.sqlite3")), durable)
         self._sweep()
 
     @property

@@ -11,6 +11,7 @@ Rendering writes COS's declaration and no namespace, from plain nested tuples:
 
 from __future__ import annotations
 
+import asyncio
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -58,6 +59,17 @@ def parse(body: bytes, limit: int = DEFAULT_LIMIT) -> ET.Element:
         return builder.close()
     except (_Forbidden, expat.ExpatError, AssertionError, IndexError) as exc:
         raise CosServerError("MalformedXML") from exc
+
+
+# Bodies larger than this are parsed in a worker thread, not on the event loop.
+INLINE_LIMIT = 64 << 10
+
+
+async def parse_async(body: bytes, limit: int = DEFAULT_LIMIT) -> ET.Element:
+    """`parse`, in a worker thread when the body is large (a 2 MB multi-delete takes tens of ms)."""
+    if len(body) <= INLINE_LIMIT:
+        return parse(body, limit)
+    return await asyncio.get_running_loop().run_in_executor(None, parse, body, limit)
 
 
 def text(element: ET.Element, name: str, default: str | None = None) -> str | None:

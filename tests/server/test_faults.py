@@ -189,7 +189,8 @@ def test_admin_refused_from_other_hosts(tmp_path):
     outside = _non_loopback_address()
     if outside is None:
         pytest.skip("this machine has no non-loopback IPv4 address to connect from")
-    srv = start_in_thread(host="0.0.0.0", port=0, data_dir=str(tmp_path), buckets=[BUCKET], quiet=True, faults="")
+    srv = start_in_thread(host="0.0.0.0", port=0, data_dir=str(tmp_path), buckets=[BUCKET], quiet=True, faults="",
+                          allow_network=True)  # the bucket's open CORS rule would otherwise refuse 0.0.0.0
     try:
         request = urllib.request.Request(f"http://{outside}:{srv.port}/_cos_web/faults", data=b"action=drop",
                                          method="POST")
