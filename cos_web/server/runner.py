@@ -149,6 +149,7 @@ class RunningServer(BackgroundApp):
     async def serve(self, ready: Callable[[str], None], stop: asyncio.Event) -> None:
         def listening(url: str, state: CosServer) -> None:
             self.state = state
+            self.config = state.config  # with the key pair the data dir gave it, when none was passed
             ready(url)
 
         await serve(self.config, listening, stop)

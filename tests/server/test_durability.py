@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -240,9 +241,11 @@ def test_bare_start_uses_defaults_and_logs(tmp_path):
         line = proc.stdout.readline()
         assert line.startswith("listening on http://127.0.0.1:")
         port = int(line.strip().rsplit(":", 1)[1])
-        from cos_web.server import DEMO_BUCKET, DEMO_SECRET_ID, DEMO_SECRET_KEY
+        from cos_web.server import DEMO_BUCKET
 
-        client = make_client(port, DEMO_SECRET_ID, DEMO_SECRET_KEY)
+        # The default key pair is the data dir's own, made at random (issue 13), kept in owner-key.json.
+        keys = json.loads((tmp_path / ".cos-data" / "owner-key.json").read_text())
+        client = make_client(port, keys["SecretId"], keys["SecretKey"])
         client.put_object(Bucket=DEMO_BUCKET, Key="hello.txt", Body=b"hi")
         assert (tmp_path / ".cos-data").is_dir()
     finally:
