@@ -41,6 +41,8 @@ __all__ = [
     "MAX_GRANTS",
     "MAX_BUCKETS",
     "MAX_BUCKET_HOST",
+    "MAX_CORS_RULES",
+    "MAX_CORS_BYTES",
     "SDK_BUCKET_PATTERN",
     "BUCKET_NAME_PATTERN",
     "REGION_PATTERN",
@@ -116,6 +118,8 @@ MAX_LIST_BUCKETS = 2000  # GET service max-keys
 MAX_GRANTS = 100  # grants in one ACL
 MAX_BUCKETS = 200  # buckets per account
 MAX_BUCKET_HOST = 60  # "{bucket}.cos.{region}.myqcloud.com" at most this long
+MAX_CORS_RULES = 100  # rules in one CORS configuration
+MAX_CORS_BYTES = 64 << 10  # a CORS configuration document
 
 # ---------------------------------------------------------------- names
 # The JS SDK's check of a Bucket parameter: "{name}-{appid}".

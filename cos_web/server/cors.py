@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from ..values import MAX_CORS_RULES
 from .digits import uint
 from .errors import CosServerError
 from .xmlio import text
@@ -65,7 +66,7 @@ def parse(root: ET.Element) -> list[dict]:
         rules.append(rule)
     if not rules:
         raise CosServerError("MalformedXML")
-    if len(rules) > 100:
+    if len(rules) > MAX_CORS_RULES:
         raise CosServerError("InvalidArgument", "Too many CORS rules.")
     return rules
 

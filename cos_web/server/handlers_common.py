@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from ..values import MAX_CORS_BYTES
 from . import acl as acls
 from . import xmlio
 from .context import HOST_RE, Ctx, check_key, xml_response
@@ -20,7 +21,7 @@ from .errors import CosServerError
 from .records import ObjectRecord
 from .transfer import check_conditions, read_chunk
 
-XML_LIMIT = 64 << 10  # ACL and CORS bodies
+XML_LIMIT = MAX_CORS_BYTES  # ACL and CORS bodies
 DELETE_LIMIT = 2 << 20  # multi-delete and complete-multipart bodies
 DEFAULT_ACL = {"canned": "default", "grants": []}
 

@@ -127,9 +127,8 @@ LISTED = (
     | set(values.RESPONSE_OVERRIDES)
     | set(values.RESPONSE_PARAMS)
 )
-LIMIT_NAMES = {"MAX_PARTS", "MIN_PART", "MIN_PART_SIZE", "MAX_PART_SIZE", "MAX_PUT", "MAX_PUT_SIZE", "META_LIMIT",
-               "MAX_KEY_BYTES", "STORAGE_CLASSES", "BUCKET_ACLS", "OBJECT_ACLS", "BUCKET_CANNED", "OBJECT_CANNED",
-               "PERMISSIONS", "GRANT_HEADERS", "RESPONSE_OVERRIDES", "MAX_DELETE_KEYS", "MAX_METADATA_BYTES"}
+# Every name cos_web.values exports, and the names the old copies had.
+LIMIT_NAMES = set(values.__all__) | {"MIN_PART", "MAX_PUT", "META_LIMIT", "BUCKET_CANNED", "OBJECT_CANNED"}
 
 
 def _copies(tree: ast.AST) -> list[str]:
