@@ -6,6 +6,6 @@ camelCase, awaitable or with a ``callback(err, data)``; ``CosError`` for failure
 
 from .client import COS
 from .errors import CosError
+from .version import VERSION as __version__
 
-__version__ = "0.1.0"
 __all__ = ["COS", "CosError", "__version__"]

@@ -33,8 +33,10 @@ from .params import check_bucket_region
 from .pipeline import Pipeline
 from .transport import Transport
 from .transport_choice import make_transport
+from . import util as _util
 from .urls import get_url, obj2str, url_host
 from .values import MAX_PARTS, MIN_PART_SIZE
+from .version import VERSION
 
 __all__ = ["COS", "ObjectUrl", "DEFAULT_OPTIONS"]
 
@@ -135,6 +137,11 @@ async def _deliver(call: Awaitable[Any], callback: Any) -> Any:
 
 class COS:
     """A COS client, mirroring ``new COS({...})`` of cos-js-sdk-v5."""
+
+    #: ``COS.version``: cos_web's version (the JS SDK's is its package version).
+    version = VERSION
+    #: ``COS.util``: md5, xml2json, json2xml, encodeBase64 / encode_base64 (:mod:`cos_web.util`).
+    util = _util
 
     def __init__(
         self,

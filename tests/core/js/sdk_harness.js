@@ -2,6 +2,8 @@
 // prints JSON results: used by tests/core to check cos_web against the JS SDK.
 //
 // Input: {"auth": [opts...]} -> COS.getAuthorization(opts) for each;
+//        {"md5": [[text, isBinStr]...], "encodeBase64": [[value, safe]...], "xml2json": [...],
+//         "json2xml": [...], "version": true} -> COS.util's results, COS.version;
 //        {"calls": [{options, api, params, response: {statusCode, headers, body}}]}
 //          -> for each, the request the SDK made (its custom Request hook) and its (err, data).
 'use strict';
@@ -84,6 +86,9 @@ async function main() {
   }
   if (input.xml2json) out.xml2json = input.xml2json.map((x) => COS.util.xml2json(x));
   if (input.json2xml) out.json2xml = input.json2xml.map((x) => COS.util.json2xml(x));
+  if (input.md5) out.md5 = input.md5.map(([text, isBin]) => COS.util.md5(text, isBin));
+  if (input.encodeBase64) out.encodeBase64 = input.encodeBase64.map(([v, safe]) => COS.util.encodeBase64(v, safe));
+  if (input.version) out.version = COS.version;
   if (input.calls) {
     out.calls = [];
     for (const c of input.calls) out.calls.push(await runCall(c));
