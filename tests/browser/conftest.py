@@ -134,12 +134,15 @@ class RecordedPage:
                               "body": request.post_data_buffer or b""})  # fmt: skip
 
     def _record(self, request) -> None:
-        response = request.response()
+        try:
+            response = request.response()
+        except Exception:  # noqa: BLE001 - the page closed before its last request finished
+            return
         if response is None:
             return
         try:
             body = response.body()
-        except Exception as exc:  # noqa: BLE001 - e.g. a redirect has none
+        except Exception as exc:  # noqa: BLE001 - e.g. a redirect has none, or the page has closed
             body = f"<no body: {exc}>".encode()
         self.responses.append({"url": response.url, "status": response.status, "headers": response.headers, "body": body})
 
