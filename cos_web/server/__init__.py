@@ -7,6 +7,7 @@ Library use::
     from cos_web.server import ServerConfig, start_in_thread
     srv = start_in_thread(port=0, data_dir=tmp, buckets=["test-1250000000"], quiet=True)
     srv.url, srv.port                       # http://127.0.0.1:PORT
+    srv.config.secret_id, srv.config.secret_key   # the data dir's own random pair (none was passed)
     srv.issue_temporary_credentials(1800)   # SecretId/SecretKey/XCosSecurityToken/ExpiredTime
     srv.stop()
 
