@@ -455,8 +455,26 @@ def _make_method(op: Op) -> Callable[..., Any]:
     return method
 
 
+def _make_old_name(op: Op, old: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    """The JS SDK's deprecated name of a method: the same call, with a warning the first time."""
+
+    def deprecated(self: COS, *args: Any, **kwargs: Any) -> Any:
+        if old not in _WARNED:
+            _WARNED.add(old)
+            warnings.warn(f"cos.{old} has been deprecated. Please Use cos.{op.name} instead.",
+                          DeprecationWarning, stacklevel=2)
+        return method(self, *args, **kwargs)
+
+    deprecated.__name__ = deprecated.__qualname__ = old
+    deprecated.__doc__ = f"Deprecated: ``cos.{op.name}``."
+    return deprecated
+
+
+_WARNED: set[str] = set()
 for _op in OPERATIONS.values():
     _m = _make_method(_op)
     setattr(COS, _op.snake, _m)
     setattr(COS, _op.name, _m)
+    for _old in _op.old_names:
+        setattr(COS, _old, _make_old_name(_op, _old, _m))
 del _op, _m

@@ -15,7 +15,9 @@ its callback, field by field.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,6 +126,14 @@ class Op:
     @property
     def snake(self) -> str:
         return _snake(self.name)
+
+    @property
+    def old_names(self) -> tuple[str, ...]:
+        """The JS SDK's deprecated spellings (``putBucketACL`` for ``putBucketAcl``, ``...CORS``)."""
+        for suffix in ("Cors", "Acl"):
+            if self.name.endswith(suffix):
+                return (self.name[: -len(suffix)] + suffix.upper(),)
+        return ()
 
 
 def _snake(name: str) -> str:
@@ -393,6 +403,177 @@ def _options_forbidden(params: Mapping[str, Any], err: Any) -> dict[str, Any] | 
     return None
 
 
+# ---------------------------------------------------------------- stored bucket configurations
+# (tagging, referer, logging, accelerate, encryption, domain, origin, replication, inventory)
+
+
+def _xml_doc(root: str, value: Any) -> Builder:
+    """A builder of ``<root>value</root>``, value taken from the params by ``value(params)``."""
+
+    def build(params: Mapping[str, Any], headers: dict[str, Any]) -> str:
+        return _xml_body(headers, {root: value(params)})
+
+    build.__name__ = f"build_{root}"
+    return build
+
+
+def tag_list(params: Mapping[str, Any]) -> list[Any]:
+    """The tags of put*Tagging: ``Tagging.TagSet``, ``Tagging.Tags`` or ``Tags``, as a list."""
+    tagging = params.get("Tagging") or {}
+    tags = tagging.get("TagSet") or tagging.get("Tags") or params.get("Tags") or []
+    return copy.deepcopy(tags if isinstance(tags, list) else [tags])
+
+
+def _build_referer(params: Mapping[str, Any], headers: dict[str, Any]) -> str:
+    conf = copy.deepcopy(dict(params.get("RefererConfiguration") or {}))
+    domain_list = conf.get("DomainList") or {}
+    domains = (domain_list.get("Domains") or domain_list.get("Domain") or []) if isinstance(domain_list, Mapping) else []
+    domains = domains if isinstance(domains, list) else [domains]
+    if domains:
+        conf["DomainList"] = {"Domain": domains}
+    return _xml_body(headers, {"RefererConfiguration": conf})
+
+
+def _build_accelerate(params: Mapping[str, Any], headers: dict[str, Any]) -> str | None:
+    """The JS SDK sends its accelerate calls with no header of the caller's."""
+    headers.clear()
+    if params.get("AccelerateConfiguration") is None:
+        return None
+    return _xml_body(headers, {"AccelerateConfiguration": params["AccelerateConfiguration"]})
+
+
+def _rules(conf_name: str, rule: str, plural: str | None = None) -> Callable[[Mapping[str, Any]], Any]:
+    def value(params: Mapping[str, Any]) -> Any:
+        conf = params.get(conf_name) or {}
+        rules = conf.get(rule) or (conf.get(plural) if plural else params.get(rule)) or []
+        return {rule: copy.deepcopy(rules)}
+
+    return value
+
+
+_RULES_TAG = re.compile(r"<(/?)Rules>", re.IGNORECASE)
+_TAGS_TAG = re.compile(r"<(/?)Tags>", re.IGNORECASE)
+
+
+def _build_replication(params: Mapping[str, Any], headers: dict[str, Any]) -> str:
+    xml = json2xml({"ReplicationConfiguration": copy.deepcopy(params.get("ReplicationConfiguration"))})
+    xml = _TAGS_TAG.sub(r"<\1Tag>", _RULES_TAG.sub(r"<\1Rule>", xml))
+    headers["Content-Type"] = "application/xml"
+    headers["Content-MD5"] = _md5_b64(xml)
+    return xml
+
+
+def _build_inventory(params: Mapping[str, Any], headers: dict[str, Any]) -> str:
+    conf = copy.deepcopy(params.get("InventoryConfiguration") or {})
+    if conf.get("OptionalFields"):
+        conf["OptionalFields"] = {"Field": conf["OptionalFields"]}
+    encryption = _inventory_encryption(conf)
+    if encryption is not None and "SSECOS" in encryption:
+        encryption["SSE-COS"] = encryption.pop("SSECOS")
+    return _xml_body(headers, {"InventoryConfiguration": conf})
+
+
+def _inventory_encryption(conf: Any) -> dict[str, Any] | None:
+    dest = conf.get("Destination") if isinstance(conf, dict) else None
+    cos_dest = dest.get("COSBucketDestination") if isinstance(dest, dict) else None
+    found = cos_dest.get("Encryption") if isinstance(cos_dest, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def _inventory_out(conf: Any) -> Any:
+    """getBucketInventory's shape of one configuration: OptionalFields a list, SSE-COS as SSECOS."""
+    if not isinstance(conf, dict):
+        return conf
+    fields = conf.get("OptionalFields")
+    if isinstance(fields, dict) and fields.get("Field"):
+        conf["OptionalFields"] = as_list(fields["Field"])
+    encryption = _inventory_encryption(conf)
+    if encryption is not None and "SSE-COS" in encryption:
+        encryption["SSECOS"] = encryption.pop("SSE-COS")
+    return conf
+
+
+def _tags(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    tag_set = _root(reply, "Tagging").get("TagSet")
+    tags = tag_set.get("Tag") if isinstance(tag_set, dict) else None
+    return {"Tags": copy.deepcopy(as_list(tags))}
+
+
+def _referer(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    conf = _root(reply, "RefererConfiguration")
+    domain_list = conf.get("DomainList")
+    if domain_list:
+        domains = domain_list.get("Domain") if isinstance(domain_list, dict) else None
+        conf["DomainList"] = {"Domains": as_list(domains)}
+    return {"RefererConfiguration": conf}
+
+
+def _logging(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    found = reply.json.get("BucketLoggingStatus") if isinstance(reply.json, dict) else None
+    return {} if found is None else {"BucketLoggingStatus": found}
+
+
+def _accelerate(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    data = _whole(op, params, reply)
+    if not data.get("AccelerateConfiguration"):
+        data["AccelerateConfiguration"] = {}
+    return data
+
+
+def _encryption(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    """As the JS SDK: the document as parsed, plus ``EncryptionConfiguration.Rules`` read from an
+    ``EncryptionConfiguration`` root (COS's root is ServerSideEncryptionConfiguration, so: [])."""
+    data = _whole(op, params, reply)
+    conf = data.get("EncryptionConfiguration")
+    data["EncryptionConfiguration"] = {"Rules": as_list(conf.get("Rule") if isinstance(conf, dict) else None)}
+    return data
+
+
+def _rule_list(root: str, name: str) -> Shaper:
+    def shape(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+        return {name: copy.deepcopy(as_list(_root(reply, root).get(name)))}
+
+    shape.__name__ = f"rules_{root}"
+    return shape
+
+
+def _replication(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    data = _whole(op, params, reply)
+    conf = data.get("ReplicationConfiguration")
+    if not conf:
+        conf = data["ReplicationConfiguration"] = {}
+    if isinstance(conf, dict) and conf.get("Rule"):
+        conf["Rules"] = as_list(conf.pop("Rule"))
+    return data
+
+
+def _inventory(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    found = reply.json.get("InventoryConfiguration") if isinstance(reply.json, dict) else None
+    return {} if found is None else {"InventoryConfiguration": _inventory_out(found)}
+
+
+def _inventories(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    result = dict(_root(reply, "ListInventoryConfigurationResult"))
+    confs = as_list(result.pop("InventoryConfiguration", None))
+    result["InventoryConfigurations"] = [_inventory_out(c) for c in confs]
+    return result
+
+
+def _missing(codes: tuple[str, ...], result: Callable[[], dict[str, Any]]) -> Tolerate:
+    """A 404 with one of ``codes`` (or no error document) is a result: ``result()`` + statusCode/headers."""
+
+    def tolerate(params: Mapping[str, Any], err: Any) -> dict[str, Any] | None:
+        error = err.extra.get("error")
+        if err.statusCode == 404 and (err.code in codes or error == "Not Found"):
+            out = {**result(), "statusCode": err.statusCode}
+            if err.headers:
+                out["headers"] = err.headers
+            return out
+        return None
+
+    return tolerate
+
+
 # ---------------------------------------------------------------- the table
 
 _LIST_BUCKET_QUERY = {
@@ -439,6 +620,57 @@ OPERATIONS: dict[str, Op] = {
         ),
         Op("deleteBucketCors", "DELETE", "name/cos:DeleteBucketCORS", subresource="cors"),
         Op("getBucketLocation", "GET", "name/cos:GetBucketLocation", subresource="location", shape=_whole),
+        # ------------------------------------------------------------ stored bucket configurations
+        Op("putBucketTagging", "PUT", "name/cos:PutBucketTagging", subresource="tagging",
+           build=_xml_doc("Tagging", lambda p: {"TagSet": {"Tag": tag_list(p)}})),
+        Op("getBucketTagging", "GET", "name/cos:GetBucketTagging", subresource="tagging", shape=_tags,
+           tolerate=_missing(("NoSuchTagSet",), lambda: {"Tags": []})),
+        Op("deleteBucketTagging", "DELETE", "name/cos:DeleteBucketTagging", subresource="tagging"),
+        Op("putBucketReferer", "PUT", "name/cos:PutBucketReferer", subresource="referer", build=_build_referer,
+           required=("RefererConfiguration",)),
+        Op("getBucketReferer", "GET", "name/cos:GetBucketReferer", subresource="referer", shape=_referer,
+           tolerate=_missing(("NoSuchRefererConfiguration",), lambda: {"WebsiteConfiguration": {}})),
+        Op("putBucketLogging", "PUT", "name/cos:PutBucketLogging", subresource="logging",
+           build=_xml_doc("BucketLoggingStatus", lambda p: p.get("BucketLoggingStatus") or "")),
+        Op("getBucketLogging", "GET", "name/cos:GetBucketLogging", subresource="logging", shape=_logging),
+        Op("putBucketAccelerate", "PUT", "name/cos:PutBucketAccelerate", subresource="accelerate",
+           build=_build_accelerate, required=("AccelerateConfiguration",)),
+        Op("getBucketAccelerate", "GET", "name/cos:GetBucketAccelerate", subresource="accelerate",
+           build=_build_accelerate, shape=_accelerate),
+        Op("putBucketEncryption", "PUT", "name/cos:PutBucketEncryption", subresource="encryption",
+           build=_xml_doc("ServerSideEncryptionConfiguration",
+                          _rules("ServerSideEncryptionConfiguration", "Rule", "Rules"))),
+        Op("getBucketEncryption", "GET", "name/cos:GetBucketEncryption", subresource="encryption",
+           shape=_encryption,
+           tolerate=_missing(("NoSuchEncryptionConfiguration",), lambda: {"EncryptionConfiguration": {"Rules": []}})),
+        Op("deleteBucketEncryption", "DELETE", "name/cos:DeleteBucketEncryption", subresource="encryption"),
+        Op("putBucketDomain", "PUT", "name/cos:PutBucketDomain", subresource="domain",
+           build=_xml_doc("DomainConfiguration", _rules("DomainConfiguration", "DomainRule"))),
+        Op("getBucketDomain", "GET", "name/cos:GetBucketDomain", subresource="domain",
+           shape=_rule_list("DomainConfiguration", "DomainRule")),
+        Op("deleteBucketDomain", "DELETE", "name/cos:DeleteBucketDomain", subresource="domain"),
+        Op("putBucketOrigin", "PUT", "name/cos:PutBucketOrigin", subresource="origin",
+           build=_xml_doc("OriginConfiguration", _rules("OriginConfiguration", "OriginRule"))),
+        Op("getBucketOrigin", "GET", "name/cos:GetBucketOrigin", subresource="origin",
+           shape=_rule_list("OriginConfiguration", "OriginRule")),
+        Op("deleteBucketOrigin", "DELETE", "name/cos:DeleteBucketOrigin", subresource="origin"),
+        Op("putBucketReplication", "PUT", "name/cos:PutBucketReplication", subresource="replication",
+           build=_build_replication, required=("ReplicationConfiguration",)),
+        Op("getBucketReplication", "GET", "name/cos:GetBucketReplication", subresource="replication",
+           shape=_replication,
+           tolerate=_missing(("ReplicationConfigurationnotFoundError",),
+                             lambda: {"ReplicationConfiguration": {"Rules": []}})),
+        Op("deleteBucketReplication", "DELETE", "name/cos:DeleteBucketReplication", subresource="replication"),
+        Op("putBucketInventory", "PUT", "name/cos:PutBucketInventory", subresource="inventory",
+           query={"Id": "id"}, build=_build_inventory, required=("Id", "InventoryConfiguration")),
+        Op("postBucketInventory", "POST", "name/cos:PostBucketInventory", subresource="inventory",
+           query={"Id": "id"}, build=_build_inventory, required=("Id", "InventoryConfiguration")),
+        Op("getBucketInventory", "GET", "name/cos:GetBucketInventory", subresource="inventory",
+           query={"Id": "id"}, shape=_inventory, required=("Id",)),
+        Op("listBucketInventory", "GET", "name/cos:ListBucketInventory", subresource="inventory",
+           query={"ContinuationToken": "continuation-token"}, shape=_inventories),
+        Op("deleteBucketInventory", "DELETE", "name/cos:DeleteBucketInventory", subresource="inventory",
+           query={"Id": "id"}, required=("Id",)),
         Op(
             "deleteMultipleObject",
             "POST",

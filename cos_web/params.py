@@ -13,16 +13,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import invalid_parameter
-from .operations import Op
+from .operations import Op, tag_list
 from .values import (
     BUCKET_ACLS,
     GRANT_PARAMS,
+    MAX_BUCKET_TAGS,
+    MAX_OBJECT_TAGS,
     MAX_PARTS,
     METADATA_DIRECTIVES,
     OBJECT_ACLS,
     REGION_PATTERN,
     SDK_BUCKET_PATTERN,
     STORAGE_CLASSES,
+    check_tag,
 )
 
 __all__ = ["check", "simplify_path", "is_body", "COPY_SOURCE"]
@@ -72,6 +75,20 @@ _KINDS: dict[str, tuple[type, ...] | str] = {
     "Headers": (dict,),
     "Query": (dict,),
     "AccessControlPolicy": (dict,),
+    "Tagging": (dict,),
+    "Tags": (list, tuple, dict),
+    "RefererConfiguration": (dict,),
+    "BucketLoggingStatus": (dict, str),
+    "AccelerateConfiguration": (dict,),
+    "ServerSideEncryptionConfiguration": (dict,),
+    "DomainConfiguration": (dict,),
+    "DomainRule": (list, tuple, dict),
+    "OriginConfiguration": (dict,),
+    "OriginRule": (list, tuple, dict),
+    "ReplicationConfiguration": (dict,),
+    "InventoryConfiguration": (dict,),
+    "Id": _STR,
+    "ContinuationToken": _STR,
     "onProgress": "callable",
     "Body": "body",
 }
@@ -232,10 +249,28 @@ def _check_values(op: Op, params: Mapping[str, Any], options: Mapping[str, Any])
         for i, rule in enumerate(rules if isinstance(rules, (list, tuple)) else [rules]):
             if not isinstance(rule, Mapping):
                 raise invalid_parameter("CORSRules", f"item {i} must be a dict")
+    elif name in ("putBucketTagging", "putObjectTagging"):
+        _check_tags(tag_list(params), MAX_BUCKET_TAGS if name == "putBucketTagging" else MAX_OBJECT_TAGS)
     elif name in ("putBucketAcl", "putObjectAcl"):
         policy = params.get("AccessControlPolicy")
         if policy is not None and not (policy.get("Owner") or {}).get("ID"):
             raise invalid_parameter("AccessControlPolicy", "needs Owner.ID")
+
+
+def _check_tags(tags: list[Any], limit: int) -> None:
+    """COS's tag rules, before sending: at most ``limit`` tags, distinct keys, lengths, characters."""
+    if len(tags) > limit:
+        raise invalid_parameter("Tags", f"at most {limit} tags, got {len(tags)}")
+    seen: set[str] = set()
+    for i, tag in enumerate(tags):
+        if not isinstance(tag, Mapping) or not isinstance(tag.get("Key"), str) or not isinstance(tag.get("Value"), str):
+            raise invalid_parameter("Tags", f"item {i} needs Key and Value strings")
+        problem = check_tag(tag["Key"], tag["Value"])
+        if problem:
+            raise invalid_parameter("Tags", f"item {i}: {problem}")
+        if tag["Key"] in seen:
+            raise invalid_parameter("Tags", f"item {i}: the key {tag['Key']!r} is given twice")
+        seen.add(tag["Key"])
 
 
 def _check_part_number(value: Any) -> None:

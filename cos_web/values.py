@@ -46,6 +46,14 @@ __all__ = [
     "SDK_BUCKET_PATTERN",
     "BUCKET_NAME_PATTERN",
     "REGION_PATTERN",
+    "MAX_BUCKET_TAGS",
+    "MAX_OBJECT_TAGS",
+    "MAX_TAG_KEY",
+    "MAX_TAG_VALUE",
+    "MAX_REFERER_DOMAINS",
+    "MAX_INVENTORIES",
+    "INVENTORY_ID_PATTERN",
+    "check_tag",
 ]
 
 # ---------------------------------------------------------------- storage classes
@@ -128,3 +136,29 @@ SDK_BUCKET_PATTERN = r"^([a-z\d-]+)-(\d+)$"
 BUCKET_NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-[0-9]+$"  # [0-9], not \d: ASCII digits only
 # The JS SDK's check of a Region parameter.
 REGION_PATTERN = r"^[a-z\d-]+$"
+
+# ---------------------------------------------------------------- stored configurations
+MAX_BUCKET_TAGS = 50  # tags on one bucket
+MAX_OBJECT_TAGS = 10  # tags on one object
+MAX_TAG_KEY = 127  # characters of a tag key (at least 1)
+MAX_TAG_VALUE = 255  # characters of a tag value (may be empty)
+TAG_PUNCTUATION = " +-=._:/@"  # besides letters and digits (any script)
+RESERVED_TAG_PREFIXES = ("qcs:", "project")  # system tags, not for users
+MAX_REFERER_DOMAINS = 1000  # entries of a referer DomainList
+MAX_INVENTORIES = 1000  # inventory configurations on one bucket
+INVENTORY_ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+
+
+def check_tag(key: str, value: str) -> str | None:
+    """Why a tag breaks COS's rules (length, characters, a reserved key), or None when it is fine."""
+    if not 1 <= len(key) <= MAX_TAG_KEY:
+        return f"A tag key has 1 to {MAX_TAG_KEY} characters, got {len(key)}."
+    if len(value) > MAX_TAG_VALUE:
+        return f"A tag value has at most {MAX_TAG_VALUE} characters, got {len(value)}."
+    if key.startswith(RESERVED_TAG_PREFIXES):
+        return f"The tag key {key!r} is reserved (qcs: and project keys are system tags)."
+    for text in (key, value):
+        bad = next((c for c in text if not (c.isalnum() or c in TAG_PUNCTUATION)), None)
+        if bad is not None:
+            return f"Tags hold letters, digits, spaces and + - = . _ : / @ only, not {bad!r}."
+    return None

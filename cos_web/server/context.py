@@ -17,6 +17,7 @@ from ..values import BUCKET_NAME_PATTERN, MAX_KEY_BYTES
 from ..auth import camsafe_encode
 from . import xmlio
 from .authz import Credential, parse_query
+from .configs import KINDS
 from .digits import uint
 from .errors import CosServerError
 from .state import CosServer
@@ -30,7 +31,7 @@ UNSUPPORTED = {
     "replication", "inventory", "domain", "encryption", "restore", "append", "select", "intelligenttiering",
     "object-lock", "retention", "accelerate", "origin", "symlink", "rename",
 }
-SUBRESOURCES = ("acl", "cors", "location", "uploads", "delete", "partNumber", "uploadId")
+SUBRESOURCES = ("acl", "cors", "location", "uploads", "delete", "partNumber", "uploadId", *KINDS)
 
 
 @dataclass

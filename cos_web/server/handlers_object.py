@@ -7,6 +7,7 @@ import asyncio
 from aiohttp import web
 
 from ..values import MAX_PUT_SIZE, METADATA_DIRECTIVES, RESPONSE_OVERRIDES
+from . import referer
 from .context import Ctx, check_key, empty, header_safe, iso_date, xml_response
 from .errors import CosServerError
 from .handlers_common import acl_response, object_acl, open_source, parse_acl
@@ -74,6 +75,7 @@ async def get_object(ctx: Ctx, request: web.Request) -> web.StreamResponse:
         raise CosServerError("InvalidArgument", "A response-* parameter holds a control character.")
     if overrides and ctx.credential is None:
         raise CosServerError("AccessDenied", "Anonymous requests cannot use response-* parameters.")
+    referer.check(ctx, request)  # the bucket's hotlink protection
     record, fh = ctx.storage.open_object(ctx.bucket, ctx.key)
     try:
         check_conditions(request.headers, record)

@@ -39,6 +39,10 @@ CREATE TABLE IF NOT EXISTS segments (
     manifest TEXT NOT NULL, seq INTEGER NOT NULL, blob TEXT NOT NULL, size INTEGER NOT NULL,
     PRIMARY KEY (manifest, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bucket_configs (
+    bucket TEXT NOT NULL, sub TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (bucket, sub, id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS credentials (
     secret_id TEXT PRIMARY KEY, secret_key TEXT NOT NULL, token TEXT NOT NULL, expires REAL NOT NULL,
     policy TEXT

@@ -84,6 +84,16 @@ ACTIONS: dict[str, Need] = {
     "ListParts": Need(COS + "ListParts", "object"),
     "CompleteMultipartUpload": Need(COS + "CompleteMultipartUpload", "object"),
     "AbortMultipartUpload": Need(COS + "AbortMultipartUpload", "object"),
+    # stored bucket configurations (configs.KINDS): the route name is COS's action name
+    **{name: Need(COS + name, "bucket") for name in (
+        "PutBucketTagging", "GetBucketTagging", "DeleteBucketTagging", "PutBucketReferer", "GetBucketReferer",
+        "PutBucketLogging", "GetBucketLogging", "PutBucketAccelerate", "GetBucketAccelerate",
+        "PutBucketEncryption", "GetBucketEncryption", "DeleteBucketEncryption",
+        "PutBucketDomain", "GetBucketDomain", "DeleteBucketDomain", "PutBucketOrigin", "GetBucketOrigin",
+        "DeleteBucketOrigin", "PutBucketReplication", "GetBucketReplication", "DeleteBucketReplication",
+        "PutBucketInventory", "PostBucketInventory", "GetBucketInventory", "ListBucketInventory",
+        "DeleteBucketInventory",
+    )},
 }
 
 # What else a request needs when it carries these headers.

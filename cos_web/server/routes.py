@@ -15,9 +15,11 @@ from typing import NamedTuple
 from aiohttp import web
 
 from . import handlers_bucket as hb
+from . import handlers_config as hc
 from . import handlers_multipart as hm
 from . import handlers_object as ho
 from . import sts
+from .configs import KINDS
 from .context import Ctx
 
 Handler = Callable[[Ctx, web.Request], Awaitable[web.StreamResponse]]
@@ -59,6 +61,19 @@ ROUTES: dict[tuple[str, str, str | None], Route] = {
     ("object", "DELETE", "uploadId"): _R("AbortMultipartUpload", hm.abort, "bucket-write"),
 }
 
+_CONFIG_HANDLERS = {"PUT": hc.put_config, "POST": hc.put_config, "GET": hc.get_config, "DELETE": hc.delete_config}
+# The stored configurations (configs.KINDS): one route per sub-resource and method, owner only.
+ROUTES.update({
+    ("bucket", method, kind.sub): _R(name, _CONFIG_HANDLERS[method], "owner")
+    for kind in KINDS.values() for method, name in kind.actions.items()
+})
+
+
+LIST_INVENTORY = _R("ListBucketInventory", hc.get_config, "owner")  # GET ?inventory without an id
+
 
 def find(ctx: Ctx, method: str) -> Route | None:
-    return ROUTES.get((ctx.level, method, ctx.sub))
+    route = ROUTES.get((ctx.level, method, ctx.sub))
+    if route is not None and route.name == "GetBucketInventory" and not ctx.has("id"):
+        return LIST_INVENTORY
+    return route

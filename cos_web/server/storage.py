@@ -22,7 +22,7 @@ callers run the slow ones (complete, copy) in a worker thread.
 
 The parts: `blobs` (file layout, writing, freeing), `metadb` (schema,
 transactions, what the parts share), `records` (the dataclasses and their rows),
-`object_store`, `multipart_store`, `segments` (manifests and their reader); this
+`object_store`, `multipart_store`, `config_store` (stored bucket configurations), `segments` (manifests and their reader); this
 module opens the data directory, sweeps it, and keeps buckets and temporary
 credentials.
 """
@@ -38,6 +38,7 @@ from typing import Any
 
 from ..values import MAX_BUCKETS
 from .blobs import Blob, BlobStore, BlobWriter, private_dir, private_file
+from .config_store import ConfigStore
 from .errors import CosServerError
 from .metadb import connect
 from .multipart_store import MultipartStore
@@ -64,7 +65,7 @@ class DataDirBusy(RuntimeError):
     """Another server holds the data directory."""
 
 
-class Storage(ObjectStore, MultipartStore):
+class Storage(ObjectStore, MultipartStore, ConfigStore):
     """The server's state. ``durable=False`` skips fsyncs (for bulk test setup)."""
 
     def __init__(self, data_dir: str, durable: bool = True) -> None:
@@ -134,6 +135,7 @@ class Storage(ObjectStore, MultipartStore):
             if busy:
                 raise CosServerError("BucketNotEmpty")
             self._db.execute("DELETE FROM buckets WHERE name=?", (name,))
+            self._db.execute("DELETE FROM bucket_configs WHERE bucket=?", (name,))
 
     def set_bucket_acl(self, name: str, acl: dict) -> None:
         with self._lock, self._tx():

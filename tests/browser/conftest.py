@@ -178,7 +178,7 @@ def open_demo_page(browser, demo_site):
 # A COS server of their own for tests/browser/test_sdk_*.py, with spare buckets (open CORS)
 # whose ACL, CORS or existence those tests change without touching the shared bucket.
 
-SDK_SPARE_BUCKETS = ("acl-1250000000", "cors-1250000000", "del-1250000000", "ex-1250000000")
+SDK_SPARE_BUCKETS = ("acl-1250000000", "cors-1250000000", "del-1250000000", "ex-1250000000", "conf-1250000000")
 
 
 @pytest.fixture(scope="session")
