@@ -88,12 +88,16 @@ def _scope_key(scope: list[dict[str, Any]]) -> str:
     return hashlib.md5(json.dumps(scope, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
 
 
+ANSWER_TIMEOUT = 60.0  # seconds a getAuthorization / getSTS callback may take before the request fails
+
+
 class Credentials:
     """A client's signing policy and its cache of temporary keys (see the module docstring)."""
 
     def __init__(self, options: dict[str, Any], clock: Callable[[], float]) -> None:
         self.options = options  # the client's options (shared: SystemClockOffset changes)
         self.clock = clock
+        self.answer_timeout = ANSWER_TIMEOUT
         self._sts_cache: list[dict[str, Any]] = []
         self._sts_pending: asyncio.Future[Any] | None = None
 
@@ -142,8 +146,8 @@ class Credentials:
         self, p: Mapping[str, Any], headers: dict[str, Any], key: str, pathname: str,
         scope: list[dict[str, Any]], force: bool,
     ) -> dict[str, Any]:  # fmt: skip
-        answer = await _js.call_with_callback(
-            self.options["getAuthorization"],
+        answer = await self._ask(
+            "getAuthorization",
             {
                 "Bucket": p["Bucket"],
                 "Region": p["Region"],
@@ -178,6 +182,14 @@ class Credentials:
         self._sts_cache.append(answer)
         return self._sign_with_tmp(answer, p, headers, pathname, force)
 
+    async def _ask(self, name: str, options: dict[str, Any]) -> Any:
+        """The page's answer from its ``getAuthorization`` / ``getSTS``; a callback that never
+        answers fails the request after ``answer_timeout`` seconds instead of hanging it."""
+        try:
+            return await asyncio.wait_for(_js.call_with_callback(self.options[name], options), self.answer_timeout)
+        except (asyncio.TimeoutError, TimeoutError):
+            raise _credentials_error(f"{name} did not answer within {self.answer_timeout:g} s") from None
+
     def _cached_sts(self, scope: list[dict[str, Any]]) -> dict[str, Any] | None:
         compare = round(self.now()) + 30
         scope_key: str | None = None
@@ -201,7 +213,7 @@ class Credentials:
         loop = asyncio.get_running_loop()
         self._sts_pending = fut = loop.create_future()
         try:
-            answer = await _js.call_with_callback(self.options["getSTS"], {"Bucket": bucket, "Region": region})
+            answer = await self._ask("getSTS", {"Bucket": bucket, "Region": region})
             sts = dict(answer) if isinstance(answer, Mapping) else {}
             sts["Scope"] = scope
             sts["ScopeKey"] = _scope_key(scope)

@@ -35,6 +35,7 @@ class _Control:
     outcome: asyncio.Future[Any]
     reporter: TaskProgress
     runner: asyncio.Task[Any] | None = None
+    run: FileRun | None = None  # the runner's run (its init may outlive a stop)
 
 
 class TaskQueue:
@@ -70,20 +71,24 @@ class TaskQueue:
 
     def _start(self, task: UploadTask) -> None:
         control = self.controls[task.id]
-        previous = control.runner
+        previous, previous_run = control.runner, control.run
         task.state = "checking"
         task.error = None
         self.running.add(task.id)
         on_start = task.param("onTaskStart")
         if on_start is not None:
             _js.call_user(on_start, task.to_dict())
-        run = FileRun(self.pipeline, task, control.reporter, self.uploads_in_use, self.changed)
-        control.runner = asyncio.get_running_loop().create_task(self._run(task, run, previous))
+        run = control.run = FileRun(self.pipeline, task, control.reporter, self.uploads_in_use, self.changed)
+        control.runner = asyncio.get_running_loop().create_task(self._run(task, run, previous, previous_run))
         self.changed()
 
-    async def _run(self, task: UploadTask, run: FileRun, previous: asyncio.Task[Any] | None) -> None:
+    async def _run(
+        self, task: UploadTask, run: FileRun, previous: asyncio.Task[Any] | None, previous_run: FileRun | None
+    ) -> None:
         if previous is not None and not previous.done():
             await asyncio.wait([previous])  # a paused run still winding down
+        if previous_run is not None:
+            await previous_run.wind_down()  # its multipartInit: the restart goes on with that upload
         try:
             data = await run.run()
         except asyncio.CancelledError:
@@ -204,6 +209,9 @@ class TaskQueue:
     async def _abort(self, task: UploadTask, stopped: asyncio.Future[Any]) -> None:
         had_callback = task.callback is not None
         await stopped
+        run = self.controls[task.id].run
+        if run is not None:
+            await run.wind_down()  # cancel during init: abort the upload as soon as its UploadId arrives
         plan = task.plan
         if plan is not None and plan.upload_id:
             self.uploads_in_use.discard(plan.upload_id)

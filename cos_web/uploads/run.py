@@ -127,6 +127,12 @@ class FileRun:
         self.uploads_in_use = uploads_in_use  # UploadIds a task of this client holds
         self.on_change = on_change
         self._failures: list[BaseException] = []  # of the parts: the workers stop at the first
+        self.init_call: asyncio.Future[dict[str, Any]] | None = None  # multipartInit, once sent
+
+    async def wind_down(self) -> None:
+        """After the run was stopped: wait for a multipartInit still in flight (its UploadId lands in the plan)."""
+        if self.init_call is not None and not self.init_call.done():
+            await asyncio.wait([self.init_call])
 
     async def run(self) -> dict[str, Any]:
         if self.task.api == "sliceUploadFile":
@@ -368,7 +374,13 @@ class FileRun:
         content_type = source.type
         if content_type and not init.get("ContentType") and not any(k.lower() == "content-type" for k in headers):
             init["ContentType"] = content_type  # as the JS SDK: the object keeps the File's MIME type
-        data = await self.pipeline.send("multipartInit", init, retry=CALL_LIMITS)  # a POST, retried as the JS SDK does
+        # A POST, retried as the JS SDK does. Shielded: a pause or cancel meanwhile lets it finish,
+        # so its UploadId is known (kept for a restart, or aborted by a cancel; see wind_down).
+        init_call = self.init_call = asyncio.ensure_future(
+            self.pipeline.send("multipartInit", init, retry=CALL_LIMITS)
+        )
+        init_call.add_done_callback(lambda call: _keep_upload_id(plan, call))
+        data = await asyncio.shield(init_call)
         if not data.get("UploadId"):
             raise CosError("no such upload id", code="NoSuchUpload")
         plan.upload_id = data["UploadId"]
@@ -395,6 +407,15 @@ class FileRun:
             if not _truthy(data.get("IsTruncated")):
                 return out
             request["PartNumberMarker"] = data.get("NextPartNumberMarker")
+
+
+def _keep_upload_id(plan: Plan, call: asyncio.Future[dict[str, Any]]) -> None:
+    """A finished multipartInit's UploadId goes into the plan, even if its run was stopped meanwhile."""
+    if call.cancelled() or call.exception() is not None:
+        return  # (retrieving the exception: a stopped run's failed init is not an error to log)
+    upload_id = call.result().get("UploadId")
+    if upload_id and plan.upload_id is None:
+        plan.upload_id = upload_id
 
 
 def _truthy(value: Any) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cos_web import CosError
+from cos_web import COS, CosError
 from cos_web.transport import Response, TransportError
 
 from .fake_cos import MB, B, FakeCos, R, _error
@@ -518,3 +518,61 @@ def test_two_clients_uploading_same_size_files_to_one_key_end_with_one_file():
     run(main())
     assert fake.objects["same.bin"] in (one, two)
     assert fake.counts["multipartInit"] == 2
+
+
+def _slow_init(fake: FakeCos, seconds: float) -> None:
+    """The fake's multipartInit answers after ``seconds`` (the request is on the server meanwhile)."""
+    real = fake._multipartInit
+
+    async def slow(key, query, req):
+        await asyncio.sleep(seconds)
+        return await real(key, query, req)
+
+    fake._multipartInit = slow  # type: ignore[method-assign]
+
+
+def test_cancel_during_init_aborts_the_upload_once_its_id_arrives():
+    fake = FakeCos()
+    _slow_init(fake, 0.05)
+
+    async def main():
+        cos = fake.client()
+        call = cos.slice_upload_file(**BR, Key="ci.bin", Body=os.urandom(2 * MB))
+        await wait_for(lambda: fake.counts["multipartInit"] == 1)
+        await cos.cancel_task(call.taskId)
+        with pytest.raises(CosError) as info:
+            await call
+        return info.value, cos.get_task(call.taskId)
+
+    error, task = run(main())
+    assert error.code == "Canceled" and task["state"] == "canceled"
+    assert fake.uploads == {} and fake.counts["multipartAbort"] == 1 and fake.counts["multipartUpload"] == 0
+
+
+def test_pause_during_init_then_restart_uses_that_upload():
+    fake = FakeCos()
+    _slow_init(fake, 0.05)
+    data = os.urandom(2 * MB)
+
+    async def main():
+        cos = fake.client()
+        call = cos.slice_upload_file(**BR, Key="pi.bin", Body=data)
+        await wait_for(lambda: fake.counts["multipartInit"] == 1)
+        await cos.pause_task(call.taskId)
+        return await cos.restart_task(call.taskId)
+
+    out = run(main())
+    assert fake.counts["multipartInit"] == 1 and out["UploadId"] == "up0001" and fake.objects["pi.bin"] == data
+    assert fake.uploads == {}
+
+
+def test_a_signer_that_never_answers_fails_the_request():
+    cos = COS(getAuthorization=lambda options, callback: None, transport=FakeCos().transport)
+    cos._credentials.answer_timeout = 0.05
+
+    async def main():
+        return await asyncio.wait_for(cos.head_bucket(**BR), 5)  # (without the bound: a hang)
+
+    with pytest.raises(CosError) as info:
+        run(main())
+    assert info.value.code == "CredentialsError" and "getAuthorization did not answer" in info.value.message
