@@ -28,6 +28,7 @@ from .auth import build_authorization
 from .credentials import Credentials
 from .errors import CosError, invalid_parameter
 from .events import Emitter
+from .generic import send_request
 from .operations import OPERATIONS, Op
 from .params import check_bucket_region
 from .pipeline import Pipeline
@@ -186,18 +187,31 @@ class COS:
 
     def _call(self, op: Op, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         params, callback = self._split_args(args, kwargs)
-        coro = self._run(op, params, callback)
+        return self._start(lambda: self._pipeline.send(op, params), callback)
+
+    def _start(self, send: Callable[[], Awaitable[Any]], callback: Any) -> Any:
+        coro = self._run(send, callback)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return coro  # no loop yet: the caller runs it (asyncio.run(...))
         return _fastpath.start_call(loop, coro)
 
-    async def _run(self, op: Op, params: dict[str, Any], callback: Any) -> Any:
+    async def _run(self, send: Callable[[], Awaitable[Any]], callback: Any) -> Any:
         try:
-            return await _deliver(self._pipeline.send(op, params), callback)
+            return await _deliver(send(), callback)
         finally:
             _fastpath.call_ending()
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        """``cos.request``: a signed request of any method, for calls with no method of their own.
+
+        Params as the JS SDK's (Method, Bucket, Region, Key, Url, Action, Query,
+        Headers, Body, RawBody, DataType; see :mod:`cos_web.generic`); returns an
+        awaitable of the parsed body's fields with statusCode and headers.
+        """
+        params, callback = self._split_args(args, kwargs)
+        return self._start(lambda: send_request(self._pipeline, params), callback)
 
     # ------------------------------------------------------------ uploads (cos_web.uploads)
 

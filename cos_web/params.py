@@ -182,7 +182,8 @@ def check_bucket_region(params: Mapping[str, Any], options: Mapping[str, Any], n
 
 def check(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
     """Check ``params`` for ``op``; returns them with the Key normalised (leading ``/`` dropped)."""
-    check_bucket_region(params, options)
+    # a generic request (cos.request) to a given Url needs no Bucket/Region
+    check_bucket_region(params, options, need=not (op.name == "request" and params.get("Url")))
     for name, value in params.items():
         _check_kind(name, value)
     key = params.get("Key")

@@ -109,6 +109,8 @@ def prepare(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> Prepa
         domain=options.get("Domain"),
         protocol=options.get("Protocol"),
     )
+    if op.name == "request" and params.get("Url"):
+        url = params["Url"]  # cos.request: the whole base URL, its host signed
     sign_host = url_host(url)
     if op.subresource:
         url += "?" + op.subresource
