@@ -39,6 +39,7 @@ __all__ = [
     "part_size_for",
     "plan_upload",
     "same_etag",
+    "multipart_etag",
     "match_server_parts",
     "BytesSource",
     "BlobSource",
@@ -170,6 +171,21 @@ def plan_upload(size: int, chunk_size: int, max_parts: int = MAX_PARTS) -> Plan:
 def same_etag(md5_hex: str, etag: Any) -> bool:
     """A part's ETag (quoted MD5 hex) equals a local MD5."""
     return isinstance(etag, str) and etag.strip().strip('"').lower() == md5_hex.lower()
+
+
+def multipart_etag(part_etags: Iterable[str]) -> str | None:
+    """The ETag COS gives a completed multipart upload: MD5 of the parts' binary MD5s, ``-N``
+    (``"hex-N"``, quoted); None if a part's ETag is not an MD5."""
+    digests = []
+    for etag in part_etags:
+        hex_md5 = etag.strip().strip('"').lower()
+        if len(hex_md5) != 32:
+            return None
+        try:
+            digests.append(bytes.fromhex(hex_md5))
+        except ValueError:
+            return None
+    return f'"{hashlib.md5(b"".join(digests)).hexdigest()}-{len(digests)}"'
 
 
 def _as_int(value: Any) -> int | None:

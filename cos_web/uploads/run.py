@@ -22,7 +22,8 @@ from ..errors import CosError
 from ..pipeline import Pipeline
 from ..progress import ProgressThrottle
 from ..retry import CALL_LIMITS, NO_RETRY, part_limits, retry_delay
-from ..upload import Part, Plan, match_server_parts, plan_upload, same_etag
+from ..upload import Part, Plan, match_server_parts, multipart_etag, plan_upload, same_etag
+from ..urls import get_url
 from .task import RUNNING, UploadTask
 
 __all__ = ["FileRun", "TaskProgress", "TASK_ONLY"]
@@ -287,6 +288,12 @@ class FileRun:
                 break
             except CosError as err:
                 if err.code == "NoSuchUpload":
+                    # gone: maybe completed by an attempt whose answer was lost. Then the object
+                    # is ours if its ETag is the multipart ETag of our parts.
+                    recovered = await self._completed_already(plan)
+                    if recovered is not None:
+                        data = recovered
+                        break
                     plan.forget_server()
                 delay = retry_delay(err, attempt, limits)
                 if delay is None or err.code == "NoSuchUpload":
@@ -296,6 +303,22 @@ class FileRun:
         result = {"UploadId": plan.upload_id}
         result.update(data)
         return result
+
+    async def _completed_already(self, plan: Plan) -> dict[str, Any] | None:
+        """The result of a multipartComplete whose answer was lost, read back from the object, or None."""
+        expected = multipart_etag(part.etag or "" for part in plan.parts)
+        task = self.task
+        try:
+            head = await self.pipeline.send("headObject", {"Bucket": task.Bucket, "Region": task.Region, "Key": task.Key})
+        except CosError:
+            return None
+        etag = head.get("ETag") or (head.get("headers") or {}).get("etag") or ""
+        if expected is None or etag.strip().strip('"').lower() != expected.strip('"'):
+            return None
+        location = get_url(bucket=task.Bucket or "", region=task.Region or "", key=task.Key,
+                           domain=self.options.get("Domain"), protocol=self.options.get("Protocol"), is_location=True)  # fmt: skip
+        return {"Location": location, "Bucket": task.Bucket, "Key": task.Key, "ETag": etag,
+                "statusCode": head.get("statusCode"), "headers": head.get("headers") or {}}  # fmt: skip
 
     # resume -----------------------------------------------------------------------
 

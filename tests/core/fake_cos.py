@@ -45,6 +45,7 @@ def _error(status: int, code: str) -> Response:
 class FakeCos:
     def __init__(self, delay: float = 0.0) -> None:
         self.objects: dict[str, bytes] = {}
+        self.etags: dict[str, str] = {}  # what HEAD answers: MD5, or the multipart ETag (md5 of part MD5s, -N)
         self.uploads: dict[str, dict[str, Any]] = {}  # id -> {key, parts: {n: bytes}, initiated}
         self.counts: Counter[str] = Counter()
         self.part_numbers: list[int] = []  # PartNumber of every part PUT that reached the server
@@ -89,6 +90,8 @@ class FakeCos:
             return "putObject", key, query
         if m == "GET":
             return "getObject", key, query
+        if m == "HEAD":
+            return "headObject", key, query
         return "other", key, query
 
     async def handle(self, req: Request) -> Response:
@@ -108,7 +111,13 @@ class FakeCos:
     async def _putObject(self, key: str, query: dict[str, str], req: Request) -> Response:
         body = _bytes(req.body)
         self.objects[key] = body
-        return Response(200, {"etag": f'"{hashlib.md5(body).hexdigest()}"'}, "")
+        self.etags[key] = f'"{hashlib.md5(body).hexdigest()}"'
+        return Response(200, {"etag": self.etags[key]}, "")
+
+    async def _headObject(self, key: str, query: dict[str, str], req: Request) -> Response:
+        if key not in self.objects:
+            return Response(404, {}, "")
+        return Response(200, {"etag": self.etags[key], "content-length": str(len(self.objects[key]))}, "")
 
     async def _getObject(self, key: str, query: dict[str, str], req: Request) -> Response:
         if key not in self.objects:
@@ -152,6 +161,8 @@ class FakeCos:
             if len(parts[n]) < MB:
                 return _error(400, "EntityTooSmall")
         self.objects[key] = b"".join(parts[n] for n in numbers)
+        digest = hashlib.md5(b"".join(hashlib.md5(parts[n]).digest() for n in numbers)).hexdigest()
+        self.etags[key] = f'"{digest}-{len(numbers)}"'
         return Response(
             200,
             {},

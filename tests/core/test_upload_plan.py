@@ -12,6 +12,7 @@ from cos_web.upload import (
     Plan,
     make_source,
     match_server_parts,
+    multipart_etag,
     part_size_for,
     plan_upload,
     same_etag,
@@ -196,3 +197,13 @@ def test_bad_bodies(body):
 
 def test_plan_is_a_dataclass_value():
     assert Plan(0, MB).parts == []
+
+
+def test_multipart_etag_is_md5_of_part_md5s():
+    import hashlib
+
+    parts = [b"a" * 10, b"b" * 7]
+    etags = [f'"{hashlib.md5(p).hexdigest()}"' for p in parts]
+    want = hashlib.md5(b"".join(hashlib.md5(p).digest() for p in parts)).hexdigest()
+    assert multipart_etag(etags) == f'"{want}-2"'
+    assert multipart_etag(['"not-an-md5"']) is None

@@ -576,3 +576,55 @@ def test_a_signer_that_never_answers_fails_the_request():
     with pytest.raises(CosError) as info:
         run(main())
     assert info.value.code == "CredentialsError" and "getAuthorization did not answer" in info.value.message
+
+
+def _complete_then_lose_answer(fake: FakeCos, times: int = 1) -> None:
+    """multipartComplete commits on the server, then its answer is lost ``times`` times."""
+    real = fake._multipartComplete
+    lost = {"left": times}
+
+    async def commit_then_drop(key, query, req):
+        response = await real(key, query, req)
+        if lost["left"] > 0:
+            lost["left"] -= 1
+            raise TransportError("connection reset after the commit")
+        return response
+
+    fake._multipartComplete = commit_then_drop  # type: ignore[method-assign]
+
+
+def test_a_lost_complete_answer_is_recovered_from_the_object():
+    fake = FakeCos()
+    data = os.urandom(3 * MB + 5)
+    _complete_then_lose_answer(fake)
+
+    async def main():
+        return await fake.client().slice_upload_file(**BR, Key="lc.bin", Body=data)
+
+    out = run(main())
+    assert fake.objects["lc.bin"] == data
+    assert out["ETag"] == fake.etags["lc.bin"] and out["Key"] == "lc.bin" and out["statusCode"] == 200
+    assert out["UploadId"] == "up0001" and out["Location"].endswith("/lc.bin")
+    # no whole-file restart: one init, each part once, the complete twice (commit, then NoSuchUpload)
+    assert fake.counts["multipartInit"] == 1 and fake.counts["multipartUpload"] == 4
+    assert fake.counts["multipartComplete"] == 2 and fake.counts["headObject"] == 1
+
+
+def test_no_such_upload_on_complete_with_another_object_is_still_an_error():
+    fake = FakeCos()
+    data = os.urandom(2 * MB)
+    real = fake._multipartComplete
+
+    async def someone_else_won(key, query, req):
+        fake.uploads.pop(query["uploadId"], None)
+        fake.objects[key], fake.etags[key] = b"other", '"0123456789abcdef0123456789abcdef-2"'
+        return await real(key, query, req)
+
+    fake._multipartComplete = someone_else_won  # type: ignore[method-assign]
+
+    async def main():
+        with pytest.raises(CosError) as info:
+            await fake.client().slice_upload_file(**BR, Key="ow.bin", Body=data)
+        return info.value
+
+    assert run(main()).code == "NoSuchUpload" and fake.objects["ow.bin"] == b"other"
