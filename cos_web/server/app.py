@@ -20,7 +20,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from . import acl as acls
-from . import authz, context, cors, fault_wire, permissions, routes, xmlio
+from . import authz, context, cors, fault_wire, lifecycle, permissions, routes, xmlio
 from .context import Ctx
 from .errors import CosServerError, NotModified
 from .state import CosServer, ServerConfig
@@ -223,6 +223,7 @@ def create_app(config: ServerConfig | CosServer | None = None) -> web.Applicatio
     app[QUIET_KEY] = server.config.quiet
     if server.config.faults is not None:
         fault_wire.install(app, server, entry)
+    lifecycle.install(app, server)
     app.router.add_route("*", "/{tail:[\\s\\S]*}", entry)  # every path, keys with a newline too
     app.on_response_prepare.append(on_prepare)
 

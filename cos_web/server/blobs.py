@@ -79,8 +79,13 @@ class BlobStore:
 
     # ------------------------------------------------------------------ layout
     def new_name(self) -> str:
+        """A fresh blob name; its folder exists, and a new folder's entry is durable."""
         name = uuid.uuid4().hex
-        os.makedirs(os.path.join(self.blob_dir, name[:2]), mode=0o700, exist_ok=True)
+        folder = os.path.join(self.blob_dir, name[:2])
+        if not os.path.isdir(folder):
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            if self.durable:
+                self.fsync_dir(self.blob_dir)
         return f"{name[:2]}/{name}"
 
     def path(self, name: str) -> str:
@@ -180,13 +185,19 @@ class BlobWriter:
         self.size = 0
         self._flushed = 0
         self._flush_job: Future | None = None
+        self._flush_error: OSError | None = None
+        # Replaceable (a fault rule's fsync:eio): a failure of either fails `finish`.
+        self.sync = os.fsync
+        self.datasync = os.fdatasync
 
     def _wait_flush(self) -> None:
+        """Wait for early writeback; keep its error for `finish` (Linux reports a failed
+        writeback once: a later fsync may succeed with the data lost)."""
         if self._flush_job is not None:
             try:
                 self._flush_job.result()
-            except OSError:
-                pass
+            except OSError as exc:
+                self._flush_error = self._flush_error or exc
             self._flush_job = None
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
@@ -211,24 +222,34 @@ class BlobWriter:
         ):
             # Start writeback early so the final fsync is short (overlaps disk with network).
             self._flushed = self.size
-            self._flush_job = self._store.pool.submit(os.fdatasync, self._file.fileno())
+            self._flush_job = self._store.pool.submit(self.datasync, self._file.fileno())
 
     @property
     def md5_hex(self) -> str:
         return self._md5.hexdigest()
 
     def finish(self) -> Blob:
-        """fsync, rename into blobs/, and describe the result."""
+        """fsync, rename into blobs/, and describe the result.
+
+        Any fsync/fdatasync failure raises (the caller answers 500 and commits
+        nothing; `discard` removes the temporary file, a renamed blob is unlinked).
+        """
         assert self._file is not None
         self._wait_flush()
+        if self._flush_error is not None:
+            raise self._flush_error
         if self._store.durable:
-            os.fsync(self._file.fileno())
+            self.sync(self._file.fileno())
         self._file.close()
         self._file = None
         name = self._store.new_name()
         os.replace(self.tmp_path, self._store.path(name))
         if self._store.durable:
-            self._store.fsync_dir(os.path.dirname(self._store.path(name)))
+            try:
+                self._store.fsync_dir(os.path.dirname(self._store.path(name)))
+            except OSError:
+                self._store.unlink([name])
+                raise
         crc = str(self._crc.value) if self._crc is not None else None
         return Blob(name, self.size, self._md5.hexdigest(), crc)
 

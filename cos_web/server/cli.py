@@ -40,6 +40,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-network", action="store_true",
                    help="listen beyond loopback although a bucket's CORS rule lets every origin in (the --bucket "
                         "buckets' does); without it that is refused")
+    p.add_argument("--multipart-ttl", type=_duration, default=7 * 86400.0, metavar="DURATION",
+                   help="abort incomplete multipart uploads initiated longer ago than this: seconds, or with "
+                        "s/m/h/d (default 7d; 0: never), like COS's AbortIncompleteMultipartUpload")
     p.add_argument("--faults", metavar="RULES",
                    help="inject faults (testing; loopback --host only): rules like "
                         "'op=part part=2 nth=1 action=status:503', ';' between rules (docs/reliability.md); "
@@ -56,6 +59,18 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not value > 0:
         raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def _duration(text: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = (text[:-1], units[text[-1]]) if text[-1:] in units else (text, 1)
+    try:
+        value = float(number) * unit
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 3600, 90m, 12h, 7d)") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
     return value
 
 
@@ -86,7 +101,7 @@ def config_from_args(argv: list[str] | None = None) -> ServerConfig:
         secret_key=args.secret_key, buckets=args.bucket if args.bucket is not None else [DEMO_BUCKET],
         region=args.region, owner_uin=args.owner_uin, quiet=args.quiet, durable=not args.no_fsync,
         idle_timeout=args.idle_timeout, body_timeout=args.body_timeout, max_uploads=max(1, args.max_uploads),
-        faults=_faults(p, args), allow_network=args.allow_network,
+        faults=_faults(p, args), allow_network=args.allow_network, multipart_ttl=args.multipart_ttl,
     )
 
 

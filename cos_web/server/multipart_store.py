@@ -61,6 +61,12 @@ class MultipartStore(StoreBase):
                 self.blobs.unlink([old[0]])
         return part
 
+    def uploads_initiated_before(self, cutoff: float) -> list[tuple[str, str, str]]:
+        """(bucket, key, upload id) of every upload initiated before ``cutoff`` (the TTL sweep)."""
+        with self._lock:
+            rows = self._db.execute("SELECT bucket, key, upload_id FROM uploads WHERE initiated < ?", (cutoff,))
+            return [(r[0], r[1], r[2]) for r in rows.fetchall()]
+
     def list_parts(self, upload_id: str, marker: int = 0, max_parts: int = 1000) -> tuple[list[Part], bool]:
         with self._lock:
             rows = self._db.execute(

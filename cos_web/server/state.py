@@ -47,6 +47,9 @@ class ServerConfig:
     # Listen beyond loopback although a bucket's CORS rule lets every origin in (else refused).
     allow_network: bool = False
     faults: str | None = None  # fault rules (docs/reliability.md); None: fault injection off
+    # Incomplete multipart uploads initiated longer ago than this are aborted (0: never), as COS's
+    # lifecycle rule AbortIncompleteMultipartUpload does.
+    multipart_ttl: float = 7 * 86400.0
 
 
 class NetworkExposure(RuntimeError):
@@ -105,6 +108,7 @@ class CosServer:
         self.config = config
         self.owner = acls.owner_id(config.owner_uin)
         self.faults = None  # a faults.Faults when config.faults is set (made by fault_wire.install)
+        self.sweeper = None  # a lifecycle.UploadSweeper when multipart_ttl > 0 (made by lifecycle.install)
         for name in config.buckets:
             if self.storage.find_bucket(name) is None:
                 self.storage.create_bucket(name, config.region, {"canned": "private", "grants": []}, [cors.OPEN_RULE])

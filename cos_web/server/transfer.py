@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import errno
 import hashlib
 import mimetypes
 import socket
@@ -75,6 +76,10 @@ async def read_chunk(ctx: Ctx, request: web.Request) -> bytes:
         raise CosServerError("RequestTimeout") from None
 
 
+def _eio(fd: int) -> None:
+    raise OSError(errno.EIO, "Input/output error (injected fault fsync:eio)")
+
+
 async def receive(ctx: Ctx, request: web.Request, limit: int = MAX_PUT_SIZE) -> Blob:
     """Stream the request body into a durable blob, checking length, Content-MD5 and x-cos-content-sha1.
 
@@ -96,6 +101,8 @@ async def _receive(ctx: Ctx, request: web.Request, limit: int) -> Blob:
     md5 = expected_md5(request)
     sha1 = expected_sha1(request)
     writer = ctx.storage.writer()
+    if ctx.fail_fsync:  # a fault rule's fsync:eio
+        writer.sync = writer.datasync = _eio
     write = writer.write
     sha1_hash = hashlib.sha1() if sha1 is not None else None
     if sha1_hash is not None:
