@@ -284,6 +284,15 @@ def _build_upload_headers(params: Mapping[str, Any], headers: dict[str, Any]) ->
         headers["Content-Type"] = params.get("_BodyType") or ""
 
 
+def _build_append_headers(params: Mapping[str, Any], headers: dict[str, Any]) -> None:
+    """appendObject: as putObject, but the Content-Type is the Body's own ``type`` (a string has none)."""
+    if not headers.get("Cache-Control") and not headers.get("cache-control"):
+        headers["Cache-Control"] = ""
+    if not headers.get("Content-Type") and not headers.get("content-type"):
+        body_type = getattr(params.get("Body"), "type", None)
+        headers["Content-Type"] = body_type if isinstance(body_type, str) else ""
+
+
 # ---------------------------------------------------------------- result shapers
 
 
@@ -844,6 +853,18 @@ OPERATIONS: dict[str, Op] = {
             key=True,
             query={"UploadId": "uploadId"},
             required=("UploadId",),
+        ),
+        # ------------------------------------------------------------ appendable objects
+        Op(
+            "appendObject",
+            "POST",
+            "name/cos:AppendObject",
+            key=True,
+            subresource="append",
+            query={"Position": "position"},
+            body="Body",
+            build=_build_append_headers,
+            shape=_whole,  # x-cos-next-append-position is in headers, as in the JS SDK
         ),
     )
 }

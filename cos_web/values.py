@@ -54,6 +54,10 @@ __all__ = [
     "MAX_INVENTORIES",
     "INVENTORY_ID_PATTERN",
     "check_tag",
+    "ARCHIVE_CLASSES",
+    "RESTORE_TIERS",
+    "APPENDABLE_CLASSES",
+    "MAX_APPEND_SIZE",
 ]
 
 # ---------------------------------------------------------------- storage classes
@@ -162,3 +166,18 @@ def check_tag(key: str, value: str) -> str | None:
         if bad is not None:
             return f"Tags hold letters, digits, spaces and + - = . _ : / @ only, not {bad!r}."
     return None
+
+
+# ---------------------------------------------------------------- archive classes and restore
+# Objects in these classes are not readable until restored (GET: InvalidObjectState).
+ARCHIVE_CLASSES = frozenset({"ARCHIVE", "DEEP_ARCHIVE"})
+# RestoreRequest's CASJobParameters/Tier per archive class (DEEP_ARCHIVE has no Expedited retrieval).
+RESTORE_TIERS: dict[str, frozenset[str]] = {
+    "ARCHIVE": frozenset({"Expedited", "Standard", "Bulk"}),
+    "DEEP_ARCHIVE": frozenset({"Standard", "Bulk"}),
+}
+
+# ---------------------------------------------------------------- appendable objects
+# The classes an appendable object may be created in (not intelligent tiering, multi-AZ or archive).
+APPENDABLE_CLASSES = frozenset({"STANDARD", "STANDARD_IA", "NEARLINE"})
+MAX_APPEND_SIZE = 5 << 30  # an appendable object grows to at most 5 GB

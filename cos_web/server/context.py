@@ -28,10 +28,10 @@ SERVICE_RE = re.compile(r"^cos\.(?P<region>[a-z0-9-]+)\.")
 # Sub-resources COS has that this server does not implement.
 UNSUPPORTED = {
     "tagging", "versioning", "versions", "lifecycle", "policy", "website", "referer", "logging",
-    "replication", "inventory", "domain", "encryption", "restore", "append", "select", "intelligenttiering",
+    "replication", "inventory", "domain", "encryption", "select", "intelligenttiering",
     "object-lock", "retention", "accelerate", "origin", "symlink", "rename",
 }
-SUBRESOURCES = ("acl", "cors", "location", "uploads", "delete", "partNumber", "uploadId", *KINDS)
+SUBRESOURCES = ("acl", "cors", "location", "uploads", "delete", "partNumber", "uploadId", "append", *KINDS)
 
 
 @dataclass

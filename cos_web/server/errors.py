@@ -69,6 +69,8 @@ CODES: dict[str, tuple[int, str]] = {
     "BucketAlreadyExists": (409, "The requested bucket name is not available."),
     "BucketAlreadyOwnedByYou": (409, "Your previous request to create the named bucket succeeded and you already own it."),
     "BucketNotEmpty": (409, "The bucket you tried to delete is not empty."),
+    "ObjectNotAppendable": (409, "The operation is not valid for the current state of the object."),
+    "PositionNotEqualToLength": (409, "The position is not equal to the length of the object."),
     "MissingContentLength": (411, "You must provide the Content-Length HTTP header."),
     "PreconditionFailed": (412, "Precondition not match."),
     "InvalidRange": (416, "The requested range is not satisfiable."),

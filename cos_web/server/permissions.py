@@ -62,7 +62,7 @@ def needs(ctx: Ctx, request: web.Request, route_name: str) -> list[tuple[str, st
     target = policies.resource(ctx.region, ctx.bucket, key)
     pairs = [(need.action, target)]
     headers = request.headers
-    if route_name in ("PutObject", "InitiateMultipartUpload", "PutBucket") and (
+    if route_name in ("PutObject", "InitiateMultipartUpload", "PutBucket", "AppendObject") and (
         "x-cos-acl" in headers or any(name.lower().startswith("x-cos-grant-") for name in headers)
     ):
         pairs.append((policies.ACL_ACTION[need.scope], target))

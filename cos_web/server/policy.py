@@ -94,6 +94,7 @@ ACTIONS: dict[str, Need] = {
         "PutBucketInventory", "PostBucketInventory", "GetBucketInventory", "ListBucketInventory",
         "DeleteBucketInventory",
     )},
+    "AppendObject": Need(COS + "AppendObject", "object"),
 }
 
 # What else a request needs when it carries these headers.

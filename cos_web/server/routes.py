@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from aiohttp import web
 
+from . import handlers_append as ha
 from . import handlers_bucket as hb
 from . import handlers_config as hc
 from . import handlers_multipart as hm
@@ -59,6 +60,7 @@ ROUTES: dict[tuple[str, str, str | None], Route] = {
     ("object", "GET", "uploadId"): _R("ListParts", hm.list_parts, "bucket-write"),
     ("object", "POST", "uploadId"): _R("CompleteMultipartUpload", hm.complete, "bucket-write"),
     ("object", "DELETE", "uploadId"): _R("AbortMultipartUpload", hm.abort, "bucket-write"),
+    ("object", "POST", "append"): _R("AppendObject", ha.append_object, "bucket-write"),
 }
 
 _CONFIG_HANDLERS = {"PUT": hc.put_config, "POST": hc.put_config, "GET": hc.get_config, "DELETE": hc.delete_config}

@@ -11,10 +11,16 @@ from typing import BinaryIO
 from .blobs import BlobStore
 
 MANIFEST = "m:"  # prefix of an object's blob reference that names a list of part blobs
+APPENDABLE = MANIFEST + "append:"  # an appendable object's manifest (its appended blocks); never hex
 
 
 def is_manifest(ref: str) -> bool:
     return ref.startswith(MANIFEST)
+
+
+def is_appendable(ref: str) -> bool:
+    """Whether the object with this blob reference was made by APPEND Object (``x-cos-object-type``)."""
+    return ref.startswith(APPENDABLE)
 
 
 class SegmentReader:

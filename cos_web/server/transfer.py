@@ -26,6 +26,7 @@ from .context import Ctx, http_date
 from .digits import uint_or_huge
 from .errors import CosServerError, NotModified
 from .records import ObjectMeta, ObjectRecord
+from .segments import is_appendable
 
 CHUNK = 1 << 20
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
@@ -181,6 +182,9 @@ def object_headers(record: ObjectRecord) -> dict[str, str]:
         "Last-Modified": http_date(record.mtime),
         "x-cos-object-type": "normal",
     }
+    if is_appendable(record.blob):
+        headers["x-cos-object-type"] = "appendable"
+        headers["x-cos-next-append-position"] = str(record.size)
     if record.crc64 is not None:
         headers["x-cos-hash-crc64ecma"] = record.crc64
     if record.meta.storage_class != DEFAULT_STORAGE_CLASS:
