@@ -293,6 +293,11 @@ def _build_append_headers(params: Mapping[str, Any], headers: dict[str, Any]) ->
         headers["Content-Type"] = body_type if isinstance(body_type, str) else ""
 
 
+def _build_restore(params: Mapping[str, Any], headers: dict[str, Any]) -> str:
+    """restoreObject: the RestoreRequest document as given (Days, CASJobParameters.Tier)."""
+    return _xml_body(headers, {"RestoreRequest": params.get("RestoreRequest") or {}})
+
+
 # ---------------------------------------------------------------- result shapers
 
 
@@ -865,6 +870,18 @@ OPERATIONS: dict[str, Op] = {
             body="Body",
             build=_build_append_headers,
             shape=_whole,  # x-cos-next-append-position is in headers, as in the JS SDK
+        ),
+        # ------------------------------------------------------------ archive classes
+        Op(
+            "restoreObject",
+            "POST",
+            "name/cos:RestoreObject",
+            key=True,
+            subresource="restore",
+            version_id=True,
+            required=("RestoreRequest",),
+            build=_build_restore,
+            shape=_whole,  # 202 (started) or 200 (extended): statusCode tells them apart
         ),
     )
 }

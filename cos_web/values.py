@@ -58,6 +58,7 @@ __all__ = [
     "RESTORE_TIERS",
     "APPENDABLE_CLASSES",
     "MAX_APPEND_SIZE",
+    "MAX_RESTORE_DAYS",
 ]
 
 # ---------------------------------------------------------------- storage classes
@@ -176,6 +177,8 @@ RESTORE_TIERS: dict[str, frozenset[str]] = {
     "ARCHIVE": frozenset({"Expedited", "Standard", "Bulk"}),
     "DEEP_ARCHIVE": frozenset({"Standard", "Bulk"}),
 }
+
+MAX_RESTORE_DAYS = 36500  # Days of a RestoreRequest: 1..this (COS names no upper bound)
 
 # ---------------------------------------------------------------- appendable objects
 # The classes an appendable object may be created in (not intelligent tiering, multi-AZ or archive).

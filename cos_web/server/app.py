@@ -11,6 +11,7 @@ Access-Control-* headers; one log line per request goes to stderr.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 import os
 import sys
@@ -215,9 +216,15 @@ async def on_prepare(request: web.Request, response: web.StreamResponse) -> None
             response.headers.add("Vary", "Origin")
 
 
-def create_app(config: ServerConfig | CosServer | None = None) -> web.Application:
-    """The aiohttp Application for a config (or an existing CosServer state)."""
+def create_app(config: ServerConfig | CosServer | None = None, *, restore_delay: float | None = None
+               ) -> web.Application:
+    """The aiohttp Application for a config (or an existing CosServer state).
+
+    ``restore_delay`` (seconds) overrides the config's: how long a restore of an archived object takes.
+    """
     server = config if isinstance(config, CosServer) else CosServer(config or ServerConfig())
+    if restore_delay is not None:
+        server.config = dataclasses.replace(server.config, restore_delay=float(restore_delay))
     app = web.Application(middlewares=[cos_middleware], client_max_size=64 << 20)
     app[SERVER_KEY] = server
     app[QUIET_KEY] = server.config.quiet

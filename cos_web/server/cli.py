@@ -43,6 +43,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--multipart-ttl", type=_duration, default=7 * 86400.0, metavar="DURATION",
                    help="abort incomplete multipart uploads initiated longer ago than this: seconds, or with "
                         "s/m/h/d (default 7d; 0: never), like COS's AbortIncompleteMultipartUpload")
+    p.add_argument("--restore-delay", type=_duration, default=0.0, metavar="DURATION",
+                   help="how long a restore of an ARCHIVE/DEEP_ARCHIVE object takes before its copy is readable "
+                        "(x-cos-restore: ongoing-request=\"true\" meanwhile): seconds, or with s/m/h/d (default 0)")
     p.add_argument("--faults", metavar="RULES",
                    help="inject faults (testing; loopback --host only): rules like "
                         "'op=part part=2 nth=1 action=status:503', ';' between rules (docs/reliability.md); "
@@ -102,6 +105,7 @@ def config_from_args(argv: list[str] | None = None) -> ServerConfig:
         region=args.region, owner_uin=args.owner_uin, quiet=args.quiet, durable=not args.no_fsync,
         idle_timeout=args.idle_timeout, body_timeout=args.body_timeout, max_uploads=max(1, args.max_uploads),
         faults=_faults(p, args), allow_network=args.allow_network, multipart_ttl=args.multipart_ttl,
+        restore_delay=args.restore_delay,
     )
 
 

@@ -31,7 +31,7 @@ UNSUPPORTED = {
     "replication", "inventory", "domain", "encryption", "select", "intelligenttiering",
     "object-lock", "retention", "accelerate", "origin", "symlink", "rename",
 }
-SUBRESOURCES = ("acl", "cors", "location", "uploads", "delete", "partNumber", "uploadId", "append", *KINDS)
+SUBRESOURCES = ("acl", "cors", "location", "uploads", "delete", "partNumber", "uploadId", "append", "restore", *KINDS)
 
 
 @dataclass

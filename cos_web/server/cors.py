@@ -25,7 +25,7 @@ EXPOSE_HEADERS = [
     "x-cos-request-id", "x-cos-trace-id", "x-cos-version-id", "x-cos-delete-marker", "x-cos-acl",
     "x-cos-hash-crc64ecma", "x-cos-storage-class", "x-cos-object-type", "x-cos-bucket-region",
     "x-cos-server-side-encryption", "x-cos-copy-source-version-id", "x-cos-tagging-count",
-    "x-cos-next-append-position", "x-cos-content-sha1",
+    "x-cos-next-append-position", "x-cos-content-sha1", "x-cos-restore",
 ]
 
 OPEN_RULE = {

@@ -71,6 +71,7 @@ CODES: dict[str, tuple[int, str]] = {
     "BucketNotEmpty": (409, "The bucket you tried to delete is not empty."),
     "ObjectNotAppendable": (409, "The operation is not valid for the current state of the object."),
     "PositionNotEqualToLength": (409, "The position is not equal to the length of the object."),
+    "RestoreAlreadyInProgress": (409, "Object restore is already in progress."),
     "MissingContentLength": (411, "You must provide the Content-Length HTTP header."),
     "PreconditionFailed": (412, "Precondition not match."),
     "InvalidRange": (416, "The requested range is not satisfiable."),

@@ -19,6 +19,7 @@ from . import xmlio
 from .context import HOST_RE, Ctx, check_key, xml_response
 from .errors import CosServerError
 from .records import ObjectRecord
+from .restore_store import check_readable
 from .transfer import check_conditions, read_chunk
 
 XML_LIMIT = MAX_CORS_BYTES  # ACL and CORS bodies
@@ -95,6 +96,7 @@ async def open_source(ctx: Ctx, request: web.Request) -> tuple[str, str, ObjectR
             raise CosServerError("AccessDenied")
     record, fh = ctx.storage.open_object(bucket, key)
     try:
+        check_readable(ctx.storage, record, ctx.now(), "GET")  # an archived source must be restored first
         check_conditions(request.headers, record, prefix="x-cos-copy-source-")
     except BaseException:
         fh.close()

@@ -12,6 +12,7 @@ from .context import Ctx, check_key, empty, header_safe, iso_date, xml_response
 from .errors import CosServerError
 from .handlers_common import acl_response, object_acl, open_source, parse_acl
 from .records import ObjectMeta, ObjectRecord
+from .restore_store import check_readable
 from .transfer import (
     check_conditions,
     check_storage_class,
@@ -78,9 +79,11 @@ async def get_object(ctx: Ctx, request: web.Request) -> web.StreamResponse:
     referer.check(ctx, request)  # the bucket's hotlink protection
     record, fh = ctx.storage.open_object(ctx.bucket, ctx.key)
     try:
+        restore = check_readable(ctx.storage, record, ctx.now(), request.method)  # archived objects
         check_conditions(request.headers, record)
         byte_range = parse_range(request.headers.get("Range"), record.size)
         headers = object_headers(record)
+        headers.update(restore)
         headers["Accept-Ranges"] = "bytes"
         if request.method == "GET":
             headers.update(overrides)

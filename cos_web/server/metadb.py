@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS bucket_configs (
     bucket TEXT NOT NULL, sub TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (bucket, sub, id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS restores (
+    blob TEXT PRIMARY KEY, tier TEXT NOT NULL, days INTEGER NOT NULL, ready REAL NOT NULL, expires REAL NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS credentials (
     secret_id TEXT PRIMARY KEY, secret_key TEXT NOT NULL, token TEXT NOT NULL, expires REAL NOT NULL,
     policy TEXT
@@ -106,7 +109,9 @@ class StoreBase:
         return found
 
     def _detach(self, ref: str) -> list[str]:
-        """In a transaction: the blob files behind an object reference, forgetting a manifest's segments."""
+        """In a transaction: the blob files behind an object reference, forgetting a manifest's segments
+        (and a restored copy of an archived object: a restore belongs to the bytes it restored)."""
+        self._db.execute("DELETE FROM restores WHERE blob=?", (ref,))
         if not is_manifest(ref):
             return [ref]
         names = [r[0] for r in self._db.execute("SELECT blob FROM segments WHERE manifest=?", (ref,))]

@@ -95,6 +95,7 @@ ACTIONS: dict[str, Need] = {
         "DeleteBucketInventory",
     )},
     "AppendObject": Need(COS + "AppendObject", "object"),
+    "PostObjectRestore": Need(COS + "PostObjectRestore", "object"),
 }
 
 # What else a request needs when it carries these headers.

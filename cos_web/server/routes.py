@@ -19,6 +19,7 @@ from . import handlers_bucket as hb
 from . import handlers_config as hc
 from . import handlers_multipart as hm
 from . import handlers_object as ho
+from . import handlers_restore as hr
 from . import sts
 from .configs import KINDS
 from .context import Ctx
@@ -61,6 +62,7 @@ ROUTES: dict[tuple[str, str, str | None], Route] = {
     ("object", "POST", "uploadId"): _R("CompleteMultipartUpload", hm.complete, "bucket-write"),
     ("object", "DELETE", "uploadId"): _R("AbortMultipartUpload", hm.abort, "bucket-write"),
     ("object", "POST", "append"): _R("AppendObject", ha.append_object, "bucket-write"),
+    ("object", "POST", "restore"): _R("PostObjectRestore", hr.restore_object, "bucket-write"),
 }
 
 _CONFIG_HANDLERS = {"PUT": hc.put_config, "POST": hc.put_config, "GET": hc.get_config, "DELETE": hc.delete_config}

@@ -50,6 +50,8 @@ class ServerConfig:
     # Incomplete multipart uploads initiated longer ago than this are aborted (0: never), as COS's
     # lifecycle rule AbortIncompleteMultipartUpload does.
     multipart_ttl: float = 7 * 86400.0
+    # Seconds from a POST Object restore to its readable copy (0: at once; tests set it to see the wait).
+    restore_delay: float = 0.0
 
 
 class NetworkExposure(RuntimeError):

@@ -41,6 +41,7 @@ from .blobs import Blob, BlobStore, BlobWriter, private_dir, private_file
 from .config_store import ConfigStore
 from .errors import CosServerError
 from .append_store import AppendStore
+from .restore_store import RestoreStore
 from .metadb import connect
 from .multipart_store import MultipartStore
 from .object_store import ObjectStore
@@ -66,7 +67,7 @@ class DataDirBusy(RuntimeError):
     """Another server holds the data directory."""
 
 
-class Storage(ObjectStore, MultipartStore, ConfigStore, AppendStore):
+class Storage(ObjectStore, MultipartStore, ConfigStore, AppendStore, RestoreStore):
     """The server's state. ``durable=False`` skips fsyncs (for bulk test setup)."""
 
     def __init__(self, data_dir: str, durable: bool = True) -> None:
