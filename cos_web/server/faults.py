@@ -36,6 +36,7 @@ OPS = {
     "ListMultipartUploads": "uploads",
     "AbortMultipartUpload": "abort",
     "PutObject": "put",
+    "AppendObject": "append",
     "GetObject": "get",
     "HeadObject": "head",
     "DeleteObject": "delete",

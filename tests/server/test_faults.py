@@ -118,6 +118,7 @@ def test_rule_grammar():
     assert [a.kind for a in parse_rule("op=complete action=delay:2,drop").actions] == ["delay", "drop"]
     assert parse_rule("nth=3- action=drop").nth == ((3, (1 << 63) - 1),)
     assert parse_rule("op=PutBucketCors action=drop", routes=ROUTE_NAMES).ops == {"putbucketcors"}
+    assert parse_rule("op=append action=drop").ops == {"append"}
     with pytest.raises(FaultRuleError, match="unknown 'putbucketcors'"):
         parse_rule("op=PutBucketCors action=drop")  # route names are checked against the server's table
     assert len(parse_rules("op=init action=status:500; op=part action=reset\n# a comment\nop=get action=drop")) == 3
@@ -476,3 +477,12 @@ def test_rules_given_at_start(tmp_path):
         assert FaultControl(srv.url).log()[0]["action"] == "status:503"
     finally:
         srv.stop()
+
+
+def test_append_is_an_op(faults, raw):
+    key = key_of("append")
+    faults.add(f"op=append key={key} nth=1 action=status:503")
+    query = {"append": None, "position": 0}
+    assert raw.request("POST", key, query=query, body=b"first").status == 503
+    assert raw.request("POST", key, query=query, body=b"first").status == 200
+    assert faults.log()[0]["op"] == "append"
