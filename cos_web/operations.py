@@ -802,6 +802,12 @@ OPERATIONS: dict[str, Op] = {
             location=True,
             acl="object",
         ),
+        Op("putObjectTagging", "PUT", "name/cos:PutObjectTagging", key=True, subresource="tagging",
+           version_id=True, build=_xml_doc("Tagging", lambda p: {"TagSet": {"Tag": tag_list(p)}})),
+        Op("getObjectTagging", "GET", "name/cos:GetObjectTagging", key=True, subresource="tagging",
+           version_id=True, shape=_tags, tolerate=_missing(("NoSuchTagSet",), lambda: {"Tags": []})),
+        Op("deleteObjectTagging", "DELETE", "name/cos:DeleteObjectTagging", key=True, subresource="tagging",
+           version_id=True),
         # ------------------------------------------------------------ multipart
         Op(
             "multipartInit",

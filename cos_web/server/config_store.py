@@ -1,10 +1,12 @@
 """Stored bucket configurations (``configs.KINDS``) in the metadata DB: one row per
-(bucket, sub-resource, id), the validated document as JSON. A bucket's rows go with it."""
+(bucket, sub-resource, id), the validated document as JSON. A bucket's rows go with it.
+An object's tags are kept with the object (``object_tags``); they are set here too."""
 
 from __future__ import annotations
 
 import json
 
+from . import object_tags
 from .errors import CosServerError
 from .metadb import StoreBase
 
@@ -43,3 +45,14 @@ class ConfigStore(StoreBase):
                 "SELECT id, body FROM bucket_configs WHERE bucket=? AND sub=? AND id>? ORDER BY id LIMIT ?",
                 (bucket, sub, after, limit)).fetchall()
         return [(r[0], json.loads(r[1])) for r in rows]
+
+    def set_object_tags(self, bucket: str, key: str, tags: list) -> None:
+        """Replace an object's tags (NoSuchKey if there is no such object)."""
+        with self._lock, self._tx():
+            self.bucket(bucket)
+            row = self._db.execute("SELECT headers FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
+            if row is None:
+                raise CosServerError("NoSuchKey")
+            headers = json.loads(row[0])
+            object_tags.store(headers, tags)
+            self._db.execute("UPDATE objects SET headers=? WHERE bucket=? AND key=?", (json.dumps(headers), bucket, key))

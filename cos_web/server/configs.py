@@ -296,7 +296,6 @@ KINDS: dict[str, Kind] = {k.sub: k for k in (
 OBJECT_TAGGING = Kind("tagging", _tagging(MAX_OBJECT_TAGS),
                       {"PUT": "PutObjectTagging", "GET": "GetObjectTagging", "DELETE": "DeleteObjectTagging"},
                       missing=None, check=_check_tags(MAX_OBJECT_TAGS), level="object")
-LIST_INVENTORY = "ListBucketInventory"  # GET ?inventory without an id
 INVENTORY_PAGE = 100  # inventory configurations per ListInventoryConfigurationResult page
 
 __all__ = ["El", "Kind", "KINDS", "OBJECT_TAGGING", "read", "children", "child_text", "Tree"]

@@ -1,5 +1,6 @@
 """The stored bucket configurations of ``configs.KINDS``: PUT (and inventory's POST)
-validates and stores the document, GET returns it as stored, DELETE removes it."""
+validates and stores the document, GET returns it as stored, DELETE removes it.
+And an object's tags (``PUT/GET/DELETE /key?tagging``), kept with the object."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import re
 from aiohttp import web
 
 from ..values import INVENTORY_ID_PATTERN
-from . import xmlio
-from .configs import INVENTORY_PAGE, KINDS, Kind, read
-from .context import Ctx, empty
+from . import object_tags, xmlio
+from .configs import INVENTORY_PAGE, KINDS, OBJECT_TAGGING, Kind, read
+from .context import Ctx, check_key, empty
 from .errors import CosServerError
 from .handlers_common import XML_LIMIT, check_body_md5, read_body
 
@@ -87,3 +88,29 @@ async def list_configs(ctx: Ctx, request: web.Request, kind: Kind) -> web.Respon
     if truncated:
         nodes.append(("NextContinuationToken", page[-1][0]))
     return web.Response(body=xmlio.render("ListInventoryConfigurationResult", nodes), content_type="application/xml")
+
+
+# ---------------------------------------------------------------- object tags
+async def put_object_tagging(ctx: Ctx, request: web.Request) -> web.Response:
+    check_key(ctx.key)
+    ctx.storage.get_object(ctx.bucket, ctx.key)
+    body = await read_body(ctx, request, XML_LIMIT)
+    check_body_md5(request, body)
+    tags = object_tags.from_tree(read(xmlio.parse(body, XML_LIMIT), OBJECT_TAGGING.schema))
+    object_tags.check(tags)
+    ctx.storage.set_object_tags(ctx.bucket, ctx.key, tags)
+    return empty()
+
+
+async def get_object_tagging(ctx: Ctx, request: web.Request) -> web.Response:
+    """The object's tags; an object without any has an empty TagSet (not an error)."""
+    check_key(ctx.key)
+    record = ctx.storage.get_object(ctx.bucket, ctx.key)
+    tree = object_tags.to_tree(object_tags.stored(record.meta.headers))
+    return web.Response(body=_document(tree), content_type="application/xml")
+
+
+async def delete_object_tagging(ctx: Ctx, request: web.Request) -> web.Response:
+    check_key(ctx.key)
+    ctx.storage.set_object_tags(ctx.bucket, ctx.key, [])
+    return empty(204)

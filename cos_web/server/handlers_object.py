@@ -7,7 +7,7 @@ import asyncio
 from aiohttp import web
 
 from ..values import MAX_PUT_SIZE, METADATA_DIRECTIVES, RESPONSE_OVERRIDES
-from . import referer
+from . import object_tags, referer
 from .context import Ctx, check_key, empty, header_safe, iso_date, xml_response
 from .errors import CosServerError
 from .handlers_common import acl_response, object_acl, open_source, parse_acl
@@ -43,6 +43,9 @@ async def copy_object(ctx: Ctx, request: web.Request) -> web.Response:
     directive = request.headers.get("x-cos-metadata-directive", "Copy")
     if directive not in METADATA_DIRECTIVES:
         raise CosServerError("InvalidArgument", "Invalid x-cos-metadata-directive.")
+    tagging = request.headers.get("x-cos-tagging-directive", "Copy")
+    if tagging not in object_tags.DIRECTIVES:
+        raise CosServerError("InvalidArgument", "Invalid x-cos-tagging-directive.")
     ctx.storage.bucket(ctx.bucket)
     bucket, key, source, fh = await open_source(ctx, request)
     try:
@@ -59,6 +62,10 @@ async def copy_object(ctx: Ctx, request: web.Request) -> web.Response:
         else:
             meta = ObjectMeta(source.meta.content_type, dict(source.meta.headers), dict(source.meta.meta),
                               check_storage_class(request.headers.get("x-cos-storage-class")))
+        # the tags: the source's (whatever the metadata directive), or the request's x-cos-tagging
+        tags = (object_tags.stored(source.meta.headers) if tagging == "Copy"
+                else object_tags.parse_header(request.headers.get("x-cos-tagging", "")))
+        object_tags.store(meta.headers, tags)
         meta.acl = object_acl(request)
         blob = await asyncio.to_thread(ctx.storage.copy_blob, fh, 0, source.size)
     finally:

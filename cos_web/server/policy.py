@@ -84,6 +84,9 @@ ACTIONS: dict[str, Need] = {
     "ListParts": Need(COS + "ListParts", "object"),
     "CompleteMultipartUpload": Need(COS + "CompleteMultipartUpload", "object"),
     "AbortMultipartUpload": Need(COS + "AbortMultipartUpload", "object"),
+    "PutObjectTagging": Need(COS + "PutObjectTagging", "object"),
+    "GetObjectTagging": Need(COS + "GetObjectTagging", "object"),
+    "DeleteObjectTagging": Need(COS + "DeleteObjectTagging", "object"),
     # stored bucket configurations (configs.KINDS): the route name is COS's action name
     **{name: Need(COS + name, "bucket") for name in (
         "PutBucketTagging", "GetBucketTagging", "DeleteBucketTagging", "PutBucketReferer", "GetBucketReferer",

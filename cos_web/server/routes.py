@@ -63,6 +63,9 @@ ROUTES: dict[tuple[str, str, str | None], Route] = {
     ("object", "DELETE", "uploadId"): _R("AbortMultipartUpload", hm.abort, "bucket-write"),
     ("object", "POST", "append"): _R("AppendObject", ha.append_object, "bucket-write"),
     ("object", "POST", "restore"): _R("PostObjectRestore", hr.restore_object, "bucket-write"),
+    ("object", "PUT", "tagging"): _R("PutObjectTagging", hc.put_object_tagging, "owner"),
+    ("object", "GET", "tagging"): _R("GetObjectTagging", hc.get_object_tagging, "owner"),
+    ("object", "DELETE", "tagging"): _R("DeleteObjectTagging", hc.delete_object_tagging, "owner"),
 }
 
 _CONFIG_HANDLERS = {"PUT": hc.put_config, "POST": hc.put_config, "GET": hc.get_config, "DELETE": hc.delete_config}

@@ -21,6 +21,7 @@ from typing import BinaryIO
 from aiohttp import web
 
 from ..values import DEFAULT_STORAGE_CLASS, MAX_METADATA_BYTES, MAX_PUT_SIZE, STORAGE_CLASSES
+from . import object_tags
 from .blobs import Blob
 from .context import Ctx, http_date
 from .digits import uint_or_huge
@@ -170,6 +171,8 @@ def meta_from_headers(request: web.Request, key: str) -> ObjectMeta:
         raise CosServerError("MetadataTooLarge")
     storage_class = check_storage_class(headers.get("x-cos-storage-class"))
     stored = {h: headers[h] for h in STORED_HEADERS if headers.get(h)}  # an empty header stores nothing
+    if "x-cos-tagging" in headers:
+        object_tags.store(stored, object_tags.parse_header(headers["x-cos-tagging"]))
     content_type = headers.get("Content-Type") or guess_type(key)
     return ObjectMeta(content_type, stored, meta, storage_class)
 
@@ -189,7 +192,7 @@ def object_headers(record: ObjectRecord) -> dict[str, str]:
         headers["x-cos-hash-crc64ecma"] = record.crc64
     if record.meta.storage_class != DEFAULT_STORAGE_CLASS:
         headers["x-cos-storage-class"] = record.meta.storage_class
-    headers.update(record.meta.headers)
+    headers.update(object_tags.public_headers(record.meta.headers))
     headers.update(record.meta.meta)
     return headers
 

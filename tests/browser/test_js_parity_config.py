@@ -223,3 +223,36 @@ def test_old_method_names(conf):
         ("rm", "deleteObject", {"Key": "{P}/o.txt"}),
         ("del_cors", "deleteBucketCORS", {}),  # the page then sees no CORS answer: restored below
     ])
+
+
+def test_object_tagging(conf, sdk_vars):
+    src = f"{CONF['bucket']}.cos.{sdk_vars['REGION']}.myqcloud.com/{{P}}/t.txt"
+    js, _ = conf([
+        ("put", "putObject", {"Key": "{P}/t.txt", "Body": "t", "x-cos-tagging": "a=1&b=%E6%A0%87"}),
+        ("get0", "getObjectTagging", {"Key": "{P}/t.txt"}),
+        ("head0", "headObject", {"Key": "{P}/t.txt"}),
+        ("set", "putObjectTagging", {"Key": "{P}/t.txt", "Tags": [{"Key": "team", "Value": "web"}]}),
+        ("get1", "getObjectTagging", {"Key": "{P}/t.txt"}),
+        ("copy", "putObjectCopy", {"Key": "{P}/c.txt", "CopySource": src}),
+        ("get_copy", "getObjectTagging", {"Key": "{P}/c.txt"}),
+        ("copy_new", "putObjectCopy", {"Key": "{P}/n.txt", "CopySource": src, "x-cos-tagging-directive": "Replaced",
+                                       "x-cos-tagging": "fresh=1"}),
+        ("get_new", "getObjectTagging", {"Key": "{P}/n.txt"}),
+        ("init", "multipartInit", {"Key": "{P}/m.bin", "x-cos-tagging": "part=yes"}),
+        ("up", "multipartUpload", {"Key": "{P}/m.bin", "UploadId": "$ref:init.UploadId", "PartNumber": 1, "Body": "m"}),
+        ("done", "multipartComplete", {"Key": "{P}/m.bin", "UploadId": "$ref:init.UploadId",
+                                       "Parts": [{"PartNumber": 1, "ETag": "$ref:up.ETag"}]}),
+        ("get_m", "getObjectTagging", {"Key": "{P}/m.bin"}),
+        ("del", "deleteObjectTagging", {"Key": "{P}/t.txt"}),
+        ("get2", "getObjectTagging", {"Key": "{P}/t.txt"}),
+        ("missing", "getObjectTagging", {"Key": "{P}/none"}),
+        ("set_missing", "putObjectTagging", {"Key": "{P}/none", "Tags": [{"Key": "a", "Value": "1"}]}),
+        ("set_bad", "putObjectTagging", {"Key": "{P}/t.txt", "Tags": [{"Key": "a", "Value": "1"}]}, {"sdk": "bad"}),
+        ("rm", "deleteMultipleObject", {"Objects": [{"Key": "{P}/t.txt"}, {"Key": "{P}/c.txt"}, {"Key": "{P}/n.txt"},
+                                                    {"Key": "{P}/m.bin"}]}),
+    ], errors={"missing": "NoSuchKey", "set_missing": "NoSuchKey", "set_bad": "SignatureDoesNotMatch"})  # fmt: skip
+    assert js["get0"]["Tags"] == [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "标"}]
+    assert js["head0"]["headers"]["x-cos-tagging-count"] == "2"
+    assert js["get_copy"]["Tags"] == [{"Key": "team", "Value": "web"}] and js["get_new"]["Tags"] == [
+        {"Key": "fresh", "Value": "1"}]
+    assert js["get_m"]["Tags"] == [{"Key": "part", "Value": "yes"}] and js["get2"]["Tags"] == []

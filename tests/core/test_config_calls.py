@@ -92,3 +92,13 @@ def test_old_names_call_the_new_methods_and_warn_once():
     assert [str(w.message) for w in caught] == [
         "cos.getBucketACL has been deprecated. Please Use cos.getBucketAcl instead."]
     assert sent[0].url.endswith("?acl") and sent[0].method == "GET"
+
+
+def test_object_tags_are_checked_and_sent():
+    cos, sent = make()
+    assert "at most 10" in refused(cos.putObjectTagging, Key="k", Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(11)])
+    assert sent == []
+    asyncio.run(cos.put_object_tagging(Bucket=B, Region=R, Key="a b", VersionId="v1",
+                                       Tagging={"TagSet": [{"Key": "k", "Value": "v"}]}))
+    assert sent[0].method == "PUT" and sent[0].url.endswith("/a%20b?tagging&versionId=v1")
+    assert sent[0].body == "<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>"

@@ -280,3 +280,67 @@ def test_accelerate(raw, bucket):
     assert raw.request("PUT", query={"accelerate": None}, bucket=bucket, body=body).status == 200
     assert raw.request("GET", query={"accelerate": None}, bucket=bucket).body.endswith(body)
     assert raw.request("DELETE", query={"accelerate": None}, bucket=bucket).status == 405
+
+
+# ---------------------------------------------------------------- object tags
+def _tags(sdk, bucket, key):
+    return sdk.get_object_tagging(Bucket=bucket, Key=key).get("TagSet") or {}
+
+
+def test_object_tagging(sdk, raw, bucket):
+    sdk.put_object(Bucket=bucket, Key="t.txt", Body=b"t")
+    assert _tags(sdk, bucket, "t.txt") == {}  # none yet: an empty TagSet, not an error
+    assert "x-cos-tagging-count" not in sdk.head_object(Bucket=bucket, Key="t.txt")
+    tags = [{"Key": "a", "Value": "1"}, {"Key": "标签", "Value": "x y"}]
+    sdk.put_object_tagging(Bucket=bucket, Key="t.txt", Tagging={"TagSet": {"Tag": tags}})
+    assert _tags(sdk, bucket, "t.txt")["Tag"] == tags
+    assert sdk.head_object(Bucket=bucket, Key="t.txt")["x-cos-tagging-count"] == "2"
+    reply = raw.request("GET", "t.txt", bucket=bucket)
+    assert reply.headers["x-cos-tagging-count"] == "2" and "x-cos-tagging" not in reply.headers
+    err = error_of(sdk.put_object_tagging, Bucket=bucket, Key="t.txt",
+                   Tagging={"TagSet": {"Tag": [{"Key": f"k{i}", "Value": "v"} for i in range(11)]}})
+    assert (err.get_status_code(), err.get_error_code()) == (400, "InvalidTag")  # 10 per object
+    err = error_of(sdk.put_object_tagging, Bucket=bucket, Key="missing", Tagging={"TagSet": {"Tag": tags}})
+    assert err.get_error_code() == "NoSuchKey"
+    assert error_of(sdk.get_object_tagging, Bucket=bucket, Key="missing").get_error_code() == "NoSuchKey"
+    sdk.put_object(Bucket=bucket, Key="t.txt", Body=b"new")  # an overwrite has the new object's tags: none
+    assert _tags(sdk, bucket, "t.txt") == {}
+    sdk.put_object_tagging(Bucket=bucket, Key="t.txt", Tagging={"TagSet": {"Tag": tags[:1]}})
+    sdk.delete_object_tagging(Bucket=bucket, Key="t.txt")
+    assert _tags(sdk, bucket, "t.txt") == {}
+    sdk.delete_object(Bucket=bucket, Key="t.txt")
+
+
+def test_tagging_header_on_put_init_and_copy(sdk, raw, bucket):
+    header = {"x-cos-tagging": "a=1&b=%E6%A0%87+x&c="}
+    assert raw.request("PUT", "p.txt", bucket=bucket, body=b"p", headers=header).status == 200
+    assert _tags(sdk, bucket, "p.txt")["Tag"] == [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "标+x"},
+                                                  {"Key": "c", "Value": None}]
+    up = sdk.create_multipart_upload(Bucket=bucket, Key="m.bin", Metadata={"x-cos-tagging": "part=yes"})
+    part = sdk.upload_part(Bucket=bucket, Key="m.bin", Body=b"m", PartNumber=1, UploadId=up["UploadId"])
+    sdk.complete_multipart_upload(Bucket=bucket, Key="m.bin", UploadId=up["UploadId"],
+                                  MultipartUpload={"Part": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert _tags(sdk, bucket, "m.bin")["Tag"] == [{"Key": "part", "Value": "yes"}]
+
+    source = {"Bucket": bucket, "Key": "p.txt", "Region": REGION}
+    sdk.copy_object(Bucket=bucket, Key="c1.txt", CopySource=source)  # Copy: the source's tags
+    assert len(_tags(sdk, bucket, "c1.txt")["Tag"]) == 3
+    sdk.copy_object(Bucket=bucket, Key="c2.txt", CopySource=source, CopyStatus="Replaced",
+                    Metadata={"x-cos-tagging-directive": "Copy"})  # metadata replaced, tags copied
+    assert len(_tags(sdk, bucket, "c2.txt")["Tag"]) == 3
+    sdk.copy_object(Bucket=bucket, Key="c3.txt", CopySource=source,
+                    Metadata={"x-cos-tagging-directive": "Replaced", "x-cos-tagging": "new=1"})
+    assert _tags(sdk, bucket, "c3.txt")["Tag"] == [{"Key": "new", "Value": "1"}]
+    sdk.copy_object(Bucket=bucket, Key="c4.txt", CopySource=source, Metadata={"x-cos-tagging-directive": "Replaced"})
+    assert _tags(sdk, bucket, "c4.txt") == {}
+
+    for bad, code in (("qcs:x=1", "InvalidTag"), ("a=1&a=2", "InvalidTag"), ("k=%FF", "InvalidArgument"),
+                      ("&".join(f"k{i}=v" for i in range(11)), "InvalidTag"), ("k=a<b", "InvalidTag")):
+        reply = raw.request("PUT", "bad.txt", bucket=bucket, body=b"x", headers={"x-cos-tagging": bad})
+        assert (reply.status, reply.xml_text("Code")) == (400, code), bad
+    reply = raw.request("PUT", "c5.txt", bucket=bucket, headers={
+        "x-cos-copy-source": f"{bucket}.cos.{REGION}.myqcloud.com/p.txt", "x-cos-tagging-directive": "Keep"})
+    assert (reply.status, reply.xml_text("Code")) == (400, "InvalidArgument")
+    assert raw.request("GET", "bad.txt", bucket=bucket).status == 404
+    for key in ("p.txt", "m.bin", "c1.txt", "c2.txt", "c3.txt", "c4.txt"):
+        sdk.delete_object(Bucket=bucket, Key=key)
