@@ -60,7 +60,10 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "Domain": "",
     "Protocol": "",
     "UseRawKey": False,
-    "Timeout": 0,  # ms, 0 = none
+    "Timeout": 0,  # ms, 0 = none: a request's total time, as the JS SDK
+    "IdleTimeout": 30000,  # ms, 0 = none: a request without progress that long is aborted and retried
+    "RetryWindow": 20000,  # ms: failed requests are retried (past ChunkRetryTimes) until this long after the first try
+    "CredentialsTimeout": 60000,  # ms, 0 = none: how long getAuthorization / getSTS may take to answer
     "CorrectClockSkew": True,
     "SystemClockOffset": 0,  # ms
     "UploadCheckContentMd5": False,
@@ -98,6 +101,8 @@ def checked_options(given: Mapping[str, Any]) -> dict[str, Any]:
     opts["ChunkSize"] = max(MIN_PART_SIZE, int(opts["ChunkSize"]))
     opts["MaxPartNumber"] = max(1024, min(MAX_PARTS, int(opts["MaxPartNumber"])))
     opts["Timeout"] = max(0, opts["Timeout"] or 0)
+    for name in ("IdleTimeout", "RetryWindow", "CredentialsTimeout"):
+        opts[name] = max(0, float(opts[name] or 0))
     for name in ("getAuthorization", "getSTS"):
         if opts[name] is not None and not callable(opts[name]):
             raise invalid_parameter(name, "must be a function")

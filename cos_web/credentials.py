@@ -12,7 +12,9 @@ The maths of a signature is :mod:`cos_web.auth` (pure); the clock is injected
 the request pipeline updates when COS says our clock is off.
 
 :meth:`Credentials.invalidate` drops cached temporary keys, for a caller that
-learns they were refused (an ``ExpiredToken`` answer).
+learns they were refused (an ``ExpiredToken`` / ``InvalidToken`` answer). A page's
+``getAuthorization`` / ``getSTS`` that never answers fails the request after
+``CredentialsTimeout`` ms with a ``CredentialsError`` naming the callback.
 """
 
 from __future__ import annotations
@@ -82,6 +84,10 @@ def _credentials_error(message: str) -> CosError:
     return CosError(message, code="CredentialsError")
 
 
+def _token_of(entry: Mapping[str, Any]) -> str:
+    return entry.get("SecurityToken") or entry.get("XCosSecurityToken") or ""
+
+
 def _scope_key(scope: list[dict[str, Any]]) -> str:
     import hashlib
 
@@ -97,7 +103,8 @@ class Credentials:
     def __init__(self, options: dict[str, Any], clock: Callable[[], float]) -> None:
         self.options = options  # the client's options (shared: SystemClockOffset changes)
         self.clock = clock
-        self.answer_timeout = ANSWER_TIMEOUT
+        limit = options.get("CredentialsTimeout")
+        self.answer_timeout = limit / 1000.0 if limit is not None else ANSWER_TIMEOUT  # seconds, 0 = none
         self._sts_cache: list[dict[str, Any]] = []
         self._sts_pending: asyncio.Future[Any] | None = None
 
@@ -105,9 +112,29 @@ class Credentials:
         """Seconds on the server's clock, as far as we know it."""
         return self.clock() + self.options["SystemClockOffset"] / 1000.0
 
-    def invalidate(self) -> None:
-        """Forget every cached temporary key: the next request asks for fresh ones."""
-        self._sts_cache.clear()
+    def invalidate(self, token: str | None = None) -> bool:
+        """Forget cached temporary keys (those with ``token``, or all): the next request asks
+        for fresh ones. Whether fresh keys can be had at all (a page callback gives them)."""
+        if token:
+            self._sts_cache[:] = [e for e in self._sts_cache if _token_of(e) != token]
+        else:
+            self._sts_cache.clear()
+        return self.renewable()
+
+    async def _ask(self, name: str, params: Any) -> Any:
+        """The page's answer from its ``getAuthorization`` / ``getSTS``; a callback that never
+        answers fails the request after ``answer_timeout`` s (``CredentialsTimeout``) instead of
+        hanging it, and one that throws fails it with a ``CredentialsError`` saying so."""
+        limit = self.answer_timeout
+        try:
+            async with asyncio.timeout(limit or None):
+                return await _js.call_with_callback(self.options[name], params)
+        except TimeoutError:
+            raise _credentials_error(f"{name} did not answer within {limit:g} s") from None
+        except CosError:
+            raise
+        except Exception as exc:  # the page's signer threw: say so, as a CosError like every other failure
+            raise _credentials_error(f"{name} failed: {type(exc).__name__}: {exc}") from exc
 
     def renewable(self) -> bool:
         """Whether fresh keys can be had (getSTS, or getAuthorization answering with temporary keys)."""
@@ -181,14 +208,6 @@ class Credentials:
         answer["ScopeKey"] = _scope_key(scope)
         self._sts_cache.append(answer)
         return self._sign_with_tmp(answer, p, headers, pathname, force)
-
-    async def _ask(self, name: str, options: dict[str, Any]) -> Any:
-        """The page's answer from its ``getAuthorization`` / ``getSTS``; a callback that never
-        answers fails the request after ``answer_timeout`` seconds instead of hanging it."""
-        try:
-            return await asyncio.wait_for(_js.call_with_callback(self.options[name], options), self.answer_timeout)
-        except (asyncio.TimeoutError, TimeoutError):
-            raise _credentials_error(f"{name} did not answer within {self.answer_timeout:g} s") from None
 
     def _cached_sts(self, scope: list[dict[str, Any]]) -> dict[str, Any] | None:
         compare = round(self.now()) + 30

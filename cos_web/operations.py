@@ -113,7 +113,7 @@ class Op:
     etag: bool = False  # add ETag from the response header
     location: bool = False  # add Location (host/key, no scheme)
     tolerate: Tolerate | None = None  # error -> result (e.g. 304 NotModified)
-    idempotent: bool | None = None  # default: method is not POST
+    idempotent: bool | None = None  # False: never sent twice (default: retried, POSTs too, as the JS SDK)
     acl: str | None = None  # "bucket" / "object": which ACL values are allowed
     resource_key: str | None = None  # param that names the Scope prefix instead of Key
     raw_response: bool = False  # the body is data (getObject), not XML
@@ -121,7 +121,7 @@ class Op:
 
     @property
     def retryable(self) -> bool:
-        return self.idempotent if self.idempotent is not None else self.method != "POST"
+        return self.idempotent is not False
 
     @property
     def snake(self) -> str:

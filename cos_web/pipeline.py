@@ -16,10 +16,12 @@ It raises :class:`CosError`; cancel a request by cancelling the awaiting task (t
 transport aborts the fetch/XHR). :meth:`Pipeline.sleep` is the back-off wait
 (tests replace it).
 
-Where later work plugs in: :meth:`Pipeline._attempt` is one signed send (a
-per-request idle timeout wraps the transport call there); :meth:`Pipeline._retry`
-decides what an error leads to (clock skew, back-off; refused temporary keys would
-call :meth:`Credentials.invalidate` there).
+:meth:`Pipeline._attempt` is one signed send, bounded by the total ``Timeout`` and the
+idle timeout (:mod:`cos_web.watchdog`); :meth:`Pipeline._send` decides what an error
+leads to: our clock corrected from the answer's ``ServerTime`` or ``Date`` (whichever
+is readable), refused temporary keys (``ExpiredToken`` / ``InvalidToken``) dropped and
+asked for again once, otherwise the one retry policy (:mod:`cos_web.retry`: every
+request, bounded by count and by ``RetryWindow``, re-signed each time).
 """
 
 from __future__ import annotations
@@ -37,16 +39,17 @@ from .operations import OPERATIONS, Op, Reply
 from .params import check
 from .progress import ProgressThrottle
 from .request import Prepared, prepare
-from .retry import CALL_LIMITS, NO_RETRY, RetryLimits, retry_delay
-from .transport import Request, Response, Transport, TransportError, send_with_timeout
+from .retry import NO_RETRY, RetryLimits, call_limits, retry_delay
+from .transport import Request, Response, Transport, TransportError
+from .watchdog import IdleTimeout, send_watched
 from .urls import get_url
 from .xml import XmlError, xml2json
 
-__all__ = ["Pipeline", "ProgressFn"]
+__all__ = ["Pipeline", "ProgressFn", "server_clock_ms"]
 
 ProgressFn = Callable[[int, int], Any]
 _ERROR_CODES = {304: "NotModified", 403: "AccessDenied", 404: "NotFound", 412: "PreconditionFailed"}
-_TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
+_REFUSED_KEYS = frozenset({"ExpiredToken", "InvalidToken"})
 
 
 class Pipeline:
@@ -104,7 +107,7 @@ class Pipeline:
                 throttle.update(loaded, total)
 
         if retry is None:
-            retry = CALL_LIMITS if op.retryable else NO_RETRY
+            retry = call_limits(self.options["RetryWindow"] / 1000.0) if op.retryable else NO_RETRY
         try:
             response = await self._send(prepared, retry, upload_cb, download_cb)
         except CosError as err:
@@ -131,12 +134,15 @@ class Pipeline:
         upload_cb: ProgressFn | None = None,
         download_cb: ProgressFn | None = None,
     ) -> Response:
-        """Sign and send, retrying (re-signed) per the retry policy and clock skew."""
+        """Sign and send, retrying (re-signed) per the retry policy, clock skew and refused keys."""
         attempt = 0
         skew_fixed = keys_renewed = False
+        started = asyncio.get_running_loop().time()
+        waited = 0.0  # back-off slept so far (counts even where sleep is replaced)
         while True:
+            sent: dict[str, str] = {}
             try:
-                response = await self._attempt(prepared, upload_cb, download_cb)
+                response = await self._attempt(prepared, upload_cb, download_cb, sent)
             except CosError as exc:
                 err = exc
             else:
@@ -146,23 +152,29 @@ class Pipeline:
             if not skew_fixed and _is_time_error(err) and self._correct_clock(err):
                 skew_fixed = True
                 delay: float | None = 0.0
-            elif not keys_renewed and err.code in _TOKEN_ERRORS and self.credentials.renewable():
-                keys_renewed = True  # temporary keys refused: once more with fresh ones
-                self.credentials.invalidate()
+            elif not keys_renewed and err.code in _REFUSED_KEYS and self.credentials.invalidate(sent.get("token")):
+                keys_renewed = True  # cached temporary keys refused: fresh ones, once
                 delay = 0.0
             else:
-                delay = retry_delay(err, attempt, limits)
+                elapsed = max(asyncio.get_running_loop().time() - started, waited)
+                delay = retry_delay(err, attempt, limits, elapsed=elapsed)
             if delay is None:
                 raise err
             attempt += 1
             prepared.headers["x-cos-sdk-retry"] = True
             if delay:
+                waited += delay
                 await self.sleep(delay)
 
     async def _attempt(
-        self, prepared: Prepared, upload_cb: ProgressFn | None, download_cb: ProgressFn | None
+        self,
+        prepared: Prepared,
+        upload_cb: ProgressFn | None,
+        download_cb: ProgressFn | None,
+        sent: dict[str, str] | None = None,
     ) -> Response:
-        """One signed send: the response (any status), or CosError NetworkError / Timeout."""
+        """One signed send: the response (any status), or CosError NetworkError / Timeout.
+        ``sent["token"]``: the temporary key's token it carried, if any."""
         op = prepared.op
         auth = await self.credentials.authorize(
             {
@@ -182,28 +194,28 @@ class Pipeline:
             headers["Authorization"] = auth["Authorization"]
         if auth.get("SecurityToken"):
             headers["x-cos-security-token"] = auth["SecurityToken"]
+            if sent is not None:
+                sent["token"] = auth["SecurityToken"]
         request = Request(
             prepared.method, prepared.url, headers, prepared.body, prepared.response_type, upload_cb, download_cb
         )
         timeout = self.options["Timeout"] / 1000.0 if self.options["Timeout"] else None
+        idle = self.options["IdleTimeout"] / 1000.0 if self.options["IdleTimeout"] else None
         try:
-            return await send_with_timeout(self.transport, request, timeout)
+            return await send_watched(self.transport, request, timeout, idle)
         except TransportError as exc:
             raise CosError(exc.message, code="NetworkError", url=prepared.url, method=prepared.method) from None
+        except IdleTimeout as exc:
+            raise CosError(f"timeout ({exc})", code="Timeout", url=prepared.url, method=prepared.method) from None
         except (asyncio.TimeoutError, TimeoutError):
             raise CosError("timeout", code="Timeout", url=prepared.url, method=prepared.method) from None
 
     def _correct_clock(self, err: CosError) -> bool:
-        """Take the server's clock (its Date header, or the ServerTime of the error body when a
-        CORS rule hides Date) as the signing clock if ours is off by 30 s or more."""
+        """Take the server's clock (ServerTime or Date) as the signing clock if ours is off by 30 s or more."""
         if not self.options["CorrectClockSkew"]:
             return False
-        error_body = err.extra.get("error") or {}
-        server_ms = None
-        for value in (err.headers.get("date"), error_body.get("ServerTime") if isinstance(error_body, dict) else None):
-            server_ms = _server_time_ms(value) if value else None
-            if server_ms is not None:
-                break
+        body = err.extra.get("error")
+        server_ms = server_clock_ms(err.headers.get("date"), body.get("ServerTime") if isinstance(body, dict) else None)
         if server_ms is None:
             return False
         now_ms = self.credentials.clock() * 1000
@@ -302,26 +314,32 @@ def _parse_body(text: Any) -> dict[str, Any]:
     return {}
 
 
-def _server_time_ms(value: Any) -> float | None:
-    """A server time in ms since the epoch: seconds, ISO 8601 (ServerTime) or an HTTP date (Date)."""
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    try:
+def server_clock_ms(date: Any, server_time: Any) -> float | None:
+    """The server's clock (ms since the epoch) from an error answer: its ``ServerTime``
+    (ISO 8601, in the body, always readable) or its ``Date`` header (RFC 1123, readable
+    only where the bucket's CORS rule exposes it); None if neither can be read."""
+    for value in (server_time, date):
+        if not isinstance(value, str) or not value.strip():
+            continue
+        value = value.strip()
         if value.isdigit():
             return float(value) * 1000
-        if value[:4].isdigit() and "T" in value:
-            from datetime import datetime, timezone
+        try:
+            from datetime import datetime, timezone  # only on a clock-skew error
 
             when = datetime.fromisoformat(value.replace("Z", "+00:00"))
             if when.tzinfo is None:
                 when = when.replace(tzinfo=timezone.utc)
             return when.timestamp() * 1000
-        from email.utils import parsedate_to_datetime  # only on a clock-skew error
+        except ValueError:
+            pass
+        try:
+            from email.utils import parsedate_to_datetime
 
-        return parsedate_to_datetime(value).timestamp() * 1000
-    except Exception:
-        return None
+            return parsedate_to_datetime(value).timestamp() * 1000
+        except (TypeError, ValueError, IndexError):
+            pass
+    return None
 
 
 def _is_time_error(err: CosError) -> bool:

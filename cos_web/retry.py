@@ -7,10 +7,14 @@ multipart upload) retry the same errors the same way; only their limits differ:
   "slow down"); every other answer is final;
 - the wait doubles from ``limits.base`` up to ``limits.cap`` and is jittered to
   50-100 % so parallel requests do not retry in lockstep;
-- at most ``limits.retries`` retries after the first attempt.
+- at least ``limits.retries`` retries after the first attempt, and more while the
+  first attempt was less than ``limits.window`` seconds ago: a budget in time as
+  well as in count, so an upload rides through the server being unreachable for a
+  while (``RetryWindow``, 20 s by default) whatever ``ChunkRetryTimes`` says.
 
-Whether a request may be retried at all (a POST that is not idempotent) is the
-caller's choice of limits (:data:`NO_RETRY`), not a property of the error.
+As the JS SDK, every request is retried, POSTs included (a retried complete that
+finds ``NoSuchUpload`` is recovered by the uploads component); a caller with its
+own retry loop passes :data:`NO_RETRY`.
 """
 
 from __future__ import annotations
@@ -21,25 +25,33 @@ from dataclasses import dataclass
 
 from .errors import CosError
 
-__all__ = ["RetryLimits", "CALL_LIMITS", "NO_RETRY", "part_limits", "is_retryable", "retry_delay"]
+__all__ = ["RetryLimits", "CALL_LIMITS", "NO_RETRY", "call_limits", "part_limits", "is_retryable", "retry_delay"]
 
 
 @dataclass(frozen=True, slots=True)
 class RetryLimits:
-    """How often and how long to retry: ``retries`` after the first attempt, waits from ``base`` to ``cap`` s."""
+    """How often and how long to retry: ``retries`` after the first attempt (more while less than
+    ``window`` s have passed since it), waits from ``base`` to ``cap`` s."""
 
     retries: int
     base: float
     cap: float
+    window: float = 0.0
 
 
 CALL_LIMITS = RetryLimits(retries=3, base=0.2, cap=2.0)  # a call: up to 4 attempts, as the JS SDK
 NO_RETRY = RetryLimits(retries=0, base=0.0, cap=0.0)  # a call that must not be sent twice (POST)
 
 
-def part_limits(chunk_retry_times: int) -> RetryLimits:
-    """The limits of an upload's parts and its complete call: ``ChunkRetryTimes`` retries, 0.5 s to 10 s."""
-    return RetryLimits(retries=max(0, int(chunk_retry_times)), base=0.5, cap=10.0)
+def call_limits(window: float = 0.0) -> RetryLimits:
+    """A call's limits: 3 retries (4 attempts, as the JS SDK), and more within ``window`` s."""
+    return RetryLimits(CALL_LIMITS.retries, CALL_LIMITS.base, CALL_LIMITS.cap, max(0.0, float(window)))
+
+
+def part_limits(chunk_retry_times: int, window: float = 0.0) -> RetryLimits:
+    """The limits of an upload's parts and its complete call: ``ChunkRetryTimes`` retries (and
+    more within ``window`` s), 0.5 s to 10 s."""
+    return RetryLimits(max(0, int(chunk_retry_times)), 0.5, 10.0, max(0.0, float(window)))
 
 
 _NO_ANSWER_CODES = frozenset({"NetworkError", "Timeout"})
@@ -60,9 +72,13 @@ def retry_delay(
     attempt: int,
     limits: RetryLimits,
     rand: Callable[[], float] | None = None,
+    elapsed: float = 0.0,
 ) -> float | None:
-    """Seconds to wait before retry number ``attempt + 1`` (``attempt`` 0-based), or None: give up."""
-    if attempt >= limits.retries or not is_retryable(err):
+    """Seconds to wait before retry number ``attempt + 1`` (``attempt`` 0-based), or None: give up.
+
+    ``elapsed``: seconds since the first attempt began (what ``limits.window`` is compared to).
+    """
+    if not is_retryable(err) or (attempt >= limits.retries and elapsed >= limits.window):
         return None
-    delay = min(limits.cap, limits.base * (2**attempt))
+    delay = min(limits.cap, limits.base * (2 ** min(attempt, 30)))
     return delay * (0.5 + (rand or random.random)() / 2)

@@ -130,6 +130,8 @@ class MockTransport:
 class UrllibTransport:
     """Blocking stdlib HTTP in a worker thread (CPython only; not cancellable mid-flight)."""
 
+    progress_while_sending = progress_while_receiving = False  # no idle timeout (cos_web.watchdog)
+
     async def send(self, request: Request) -> Response:
         return await asyncio.to_thread(self._send, request)
 
@@ -409,6 +411,9 @@ class FetchTransport:
     reported once, when the response arrives.
     """
 
+    def __init__(self) -> None:
+        self.progress_while_sending = _in_node()  # read by cos_web.watchdog (idle timeout)
+
     async def send(self, request: Request) -> Response:
         return await _send_js(request, False)
 
@@ -431,6 +436,7 @@ class BrowserTransport:
     def __init__(self) -> None:
         self.fetch = FetchTransport()
         self.xhr: FetchTransport | XHRTransport = XHRTransport() if _has_xhr() else self.fetch
+        self.progress_while_sending = getattr(self.xhr, "progress_while_sending", True)  # cos_web.watchdog
 
     async def send(self, request: Request) -> Response:
         wants_progress = request.on_upload_progress is not None or request.on_download_progress is not None
@@ -445,6 +451,8 @@ class PyfetchTransport:
     Cancelling the awaiting task aborts the fetch (pyfetch's AbortController). Progress is
     reported once per direction, when the response (upload) and its body (download) are in.
     """
+
+    progress_while_sending = progress_while_receiving = False  # no idle timeout (cos_web.watchdog)
 
     async def send(self, request: Request) -> Response:
         from pyodide.ffi import JsException  # type: ignore[import-not-found]

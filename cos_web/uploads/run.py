@@ -8,6 +8,15 @@ limits); progress is derived from the plan (:meth:`cos_web.upload.Plan.loaded`).
 
 Every request goes through the pipeline's seam (``pipeline.send``); the bodies are
 the source's already classified :class:`~cos_web._js.Body` values.
+
+What a run does about faults (docs/reliability.md, client half): a part (and the
+complete call) is retried by count and within ``RetryWindow``; when one fails for good
+(or anything at all goes wrong in a worker) the other workers take no further part and
+make no further retry, the task settles once they have stopped, and the error names
+the part, its attempts and the UploadId. A complete whose answer was lost
+(``NoSuchUpload`` on its retry) is recovered when the object's ETag is the multipart
+ETag of our parts. Parts found on the server (resume, restart) are trusted only once
+their MD5 matches the file's slice. A stopped init is awaited (:meth:`FileRun.wind_down`).
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ from .. import _js
 from ..errors import CosError
 from ..pipeline import Pipeline
 from ..progress import ProgressThrottle
-from ..retry import CALL_LIMITS, NO_RETRY, part_limits, retry_delay
+from ..retry import NO_RETRY, RetryLimits, part_limits, retry_delay
 from ..upload import Part, Plan, match_server_parts, multipart_etag, plan_upload, same_etag
 from ..urls import get_url
 from .task import RUNNING, UploadTask
@@ -203,6 +212,8 @@ class FileRun:
                     return  # another part failed: start no more (parts in flight finish, for a restart)
                 try:
                     await self._upload_part(plan, part, base)
+                except asyncio.CancelledError:
+                    raise
                 except Exception as err:  # any failure (a CosError, the page's signer throwing ...)
                     failures.append(err)
                     return
@@ -225,11 +236,18 @@ class FileRun:
         self.reporter.progress_now(task.size)
         return data
 
+    def _limits(self) -> RetryLimits:
+        """Of a part and of the complete call: ChunkRetryTimes retries, and more within RetryWindow."""
+        return part_limits(self.options["ChunkRetryTimes"], self.options["RetryWindow"] / 1000.0)
+
     async def _upload_part(self, plan: Plan, part: Part, base: dict[str, Any]) -> None:
         source = self.task.source
         assert source is not None
-        limits = part_limits(self.options["ChunkRetryTimes"])
+        limits = self._limits()
         attempt = 0
+        waited = 0.0  # back-off slept (counts even where sleep is replaced)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
 
         def sent(loaded: int, total: int) -> None:
             plan.part_sent(part, loaded)
@@ -243,16 +261,21 @@ class FileRun:
                 )
             except CosError as err:
                 plan.part_failed(part)
-                delay = None if self._failures else retry_delay(err, attempt, limits)  # no retry once a part failed
-                if delay is None:
-                    err.extra.update(PartNumber=part.number, Attempts=attempt + 1, UploadId=plan.upload_id)
-                    raise
+                elapsed = max(loop.time() - started, waited)
+                delay = None if self._failures else retry_delay(err, attempt, limits, elapsed=elapsed)
+                if delay is None:  # out of retries, or another part failed the task
+                    raise _part_error(err, part, attempt + 1, plan.upload_id) from None
                 attempt += 1
+                waited += delay
                 await self.pipeline.sleep(delay)
                 continue
-            except BaseException:
+            except asyncio.CancelledError:
                 plan.part_failed(part)
                 raise
+            except Exception as exc:  # not a CosError (a bug, a JS error): still named after its part
+                plan.part_failed(part)
+                failure = CosError(f"{type(exc).__name__}: {exc}", code="ClientError")
+                raise _part_error(failure, part, attempt + 1, plan.upload_id) from exc
             finally:
                 source.release(body)
             etag = data.get("ETag") or (data.get("headers") or {}).get("etag")
@@ -281,10 +304,13 @@ class FileRun:
         if headers:
             request["Headers"] = headers
         attempt = 0
-        limits = part_limits(self.options["ChunkRetryTimes"])
+        waited = 0.0
+        limits = self._limits()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         while True:
             try:
-                data = await self.pipeline.send("multipartComplete", request)
+                data = await self.pipeline.send("multipartComplete", request, retry=NO_RETRY)  # retried here
                 break
             except CosError as err:
                 if err.code == "NoSuchUpload":
@@ -295,10 +321,11 @@ class FileRun:
                         data = recovered
                         break
                     plan.forget_server()
-                delay = retry_delay(err, attempt, limits)
+                delay = retry_delay(err, attempt, limits, elapsed=max(loop.time() - started, waited))
                 if delay is None or err.code == "NoSuchUpload":
                     raise
                 attempt += 1
+                waited += delay
                 await self.pipeline.sleep(delay)
         result = {"UploadId": plan.upload_id}
         result.update(data)
@@ -400,7 +427,7 @@ class FileRun:
         # A POST, retried as the JS SDK does. Shielded: a pause or cancel meanwhile lets it finish,
         # so its UploadId is known (kept for a restart, or aborted by a cancel; see wind_down).
         init_call = self.init_call = asyncio.ensure_future(
-            self.pipeline.send("multipartInit", init, retry=CALL_LIMITS)
+            self.pipeline.send("multipartInit", init)
         )
         init_call.add_done_callback(lambda call: _keep_upload_id(plan, call))
         data = await asyncio.shield(init_call)
@@ -430,6 +457,21 @@ class FileRun:
             if not _truthy(data.get("IsTruncated")):
                 return out
             request["PartNumberMarker"] = data.get("NextPartNumberMarker")
+
+
+def _part_error(err: CosError, part: Part, attempts: int, upload_id: str | None) -> CosError:
+    """The error of a part that will not be sent again: which part, how often, which upload
+    (in the message and as ``PartNumber`` / ``Attempts`` / ``UploadId``), COS's code and status kept."""
+    tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+    return CosError(
+        f"part {part.number} of upload {upload_id} failed after {tries}: {err.message}",
+        code=err.code,
+        statusCode=err.statusCode,
+        headers=err.headers,
+        requestId=err.requestId,
+        resource=err.resource,
+        **{**err.extra, "PartNumber": part.number, "Attempts": attempts, "UploadId": upload_id},
+    )
 
 
 def _keep_upload_id(plan: Plan, call: asyncio.Future[dict[str, Any]]) -> None:

@@ -327,29 +327,56 @@ async def _no_sleep(delay):
 
 
 def test_retries_stop_after_three():
-    cos, transport = make(lambda req: Response(500, {}, "<Error><Code>InternalError</Code></Error>"))
+    # RetryWindow 0: the JS SDK's count alone (4 attempts)
+    cos, transport = make(lambda req: Response(500, {}, "<Error><Code>InternalError</Code></Error>"), RetryWindow=0)
     cos._pipeline.sleep = _no_sleep
     with pytest.raises(CosError) as info:
         run(cos.head_bucket(Bucket=B, Region=R))
     assert info.value.code == "InternalError" and len(transport.requests) == 4
 
 
-def test_no_retry_on_4xx_or_post():
+def test_retries_go_on_within_the_retry_window():
+    # by default failures are retried past the count for 20 s (of back-off here): an outage of
+    # 10 s is ridden through, and the retries still end
+    slept = []
+
+    async def sleep(s):
+        slept.append(s)
+
+    cos, transport = make(lambda req: Response(503, {}, "<Error><Code>ServiceUnavailable</Code></Error>"))
+    cos._pipeline.sleep = sleep
+    with pytest.raises(CosError):
+        run(cos.head_bucket(Bucket=B, Region=R))
+    assert len(transport.requests) > 4 and 10 < sum(slept) < 20 + 2 and max(slept) <= 2
+    answers = [Response(503, {}, "")] * 12 + [Response(200, {}, "")]
+    cos, transport = make(lambda req: answers.pop(0))
+    cos._pipeline.sleep = _no_sleep
+    assert run(cos.head_bucket(Bucket=B, Region=R))["statusCode"] == 200
+
+
+def test_no_retry_on_4xx():
     cos, transport = make(lambda req: Response(403, {}, "<Error><Code>AccessDenied</Code><Message>m</Message></Error>"))
     with pytest.raises(CosError):
         run(cos.head_bucket(Bucket=B, Region=R))
     assert len(transport.requests) == 1
-    cos, transport = make(lambda req: Response(500, {}, ""))
-    with pytest.raises(CosError):
-        run(cos.multipart_init(Bucket=B, Region=R, Key="k"))
-    assert len(transport.requests) == 1
+
+
+def test_posts_are_retried_as_the_js_sdk_does():
+    # multipartInit is a POST; the JS SDK retries every request on 5xx / network errors
+    answers = [Response(503, {}, ""), Response(200, {}, "<InitiateMultipartUploadResult><UploadId>u1</UploadId>"
+                                                        "</InitiateMultipartUploadResult>")]
+    cos, transport = make(lambda req: answers.pop(0))
+    cos._pipeline.sleep = _no_sleep
+    data = run(cos.multipart_init(Bucket=B, Region=R, Key="k"))
+    assert data["UploadId"] == "u1" and len(transport.requests) == 2
+    assert transport.requests[1].headers.get("x-cos-sdk-retry") == "true"
 
 
 def test_network_error_shape():
     def fail(req):
         raise TransportError()
 
-    cos, transport = make(fail)
+    cos, transport = make(fail, RetryWindow=0)  # the JS SDK's 4 attempts
     cos._pipeline.sleep = _no_sleep
     with pytest.raises(CosError) as info:
         run(cos.head_bucket(Bucket=B, Region=R))

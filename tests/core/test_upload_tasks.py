@@ -189,7 +189,7 @@ def test_retries_run_out_then_the_upload_stays_resumable():
     fake.fail = fail
 
     async def main():
-        cos = fake.client(ChunkRetryTimes=2, ChunkParallelLimit=4)
+        cos = fake.client(ChunkRetryTimes=2, ChunkParallelLimit=4, RetryWindow=0)  # retries by count only
         call = cos.slice_upload_file(**BR, Key="x.bin", Body=data)
         with pytest.raises(CosError) as info:
             await call
@@ -462,7 +462,7 @@ def test_exhausted_part_retries_name_the_part_attempts_and_upload():
     fake.fail = lambda op, req: _error(503, "SlowDown") if op == "multipartUpload" and "partNumber=2&" in req.url else None
 
     async def main():
-        cos = fake.client(ChunkRetryTimes=2, ChunkParallelLimit=1)
+        cos = fake.client(ChunkRetryTimes=2, ChunkParallelLimit=1, RetryWindow=0)  # retries by count only
         with pytest.raises(CosError) as info:
             await cos.slice_upload_file(**BR, Key="x2.bin", Body=os.urandom(3 * MB))
         return info.value
