@@ -11,16 +11,9 @@ from __future__ import annotations
 import pytest
 
 from cos_web.server.cors import OPEN_RULE
-from tests.browser.upload_page import MB, make_file, new_key
+from tests.browser.upload_page import KEEP, MB, make_file, new_key
 
 pytestmark = pytest.mark.browser
-
-
-# Page state kept between harness.run calls (each run has fresh globals).
-KEEP = """
-import sys, types
-KEPT = sys.modules.setdefault("kept_by_tests", types.ModuleType("kept_by_tests")).__dict__
-"""
 
 
 def _prefix(key: str) -> str:

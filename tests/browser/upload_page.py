@@ -87,6 +87,12 @@ async def uploads_of(key):
     return [u["UploadId"] for u in data["Upload"] if u["Key"] == key]
 """
 
+# Page state kept between harness.run calls (each run has fresh globals): ``KEPT`` is a dict.
+KEEP = """
+import sys, types
+KEPT = sys.modules.setdefault("kept_by_tests", types.ModuleType("kept_by_tests")).__dict__
+"""
+
 MB = 1024 * 1024
 
 
