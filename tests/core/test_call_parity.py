@@ -101,6 +101,9 @@ def ok(body: str = "", status: int = 200, **headers: str) -> dict[str, Any]:
     return {"statusCode": status, "headers": {**HEADERS, **headers}, "body": body}
 
 
+POSITION_ERROR = "<Error><Code>PositionNotEqualToLength</Code><Message>position</Message></Error>"
+IN_PROGRESS = "<Error><Code>RestoreAlreadyInProgress</Code><Message>busy</Message></Error>"
+
 CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("putBucket", {}, ok()),
     ("putBucket", {"ACL": "public-read", "BucketAZConfig": "MAZ"}, ok()),
@@ -205,6 +208,14 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("multipartAbort", {"Key": "big.bin", "UploadId": "u1"}, ok(status=204)),
     ("multipartList", {"Prefix": "big", "MaxUploads": 5}, ok(LIST_UPLOADS)),
     ("getBucket", {"Prefix": "a"}, ok("<Error><Code>AccessDenied</Code><Message>no</Message></Error>", status=403)),
+    # appendable objects and archive restores (issue 16)
+    ("appendObject", {"Key": "log.txt", "Body": "line\n", "Position": 0}, ok(**{"x-cos-next-append-position": "5"})),
+    ("appendObject", {"Key": "log.txt", "Body": "more", "Position": "5", "ContentType": "text/x-log"}, ok()),
+    ("appendObject", {"Key": "log.txt", "Body": "x"}, ok(POSITION_ERROR, status=409)),
+    ("restoreObject", {"Key": "cold.bin", "RestoreRequest": {"Days": 2, "CASJobParameters": {"Tier": "Bulk"}}},
+     ok(status=202)),
+    ("restoreObject", {"Key": "cold.bin", "VersionId": "v1", "RestoreRequest": {"Days": 1}}, ok(status=200)),
+    ("restoreObject", {"Key": "cold.bin", "RestoreRequest": {"Days": 1}}, ok(IN_PROGRESS, status=409)),
 ]
 
 
