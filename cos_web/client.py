@@ -2,9 +2,8 @@
 
 What this module does, and nothing more:
 
-- options: the JS SDK's defaults, clamped as it clamps them; an option neither SDK
-  knows is warned about (a typo would otherwise be silently ignored);
-  ``ForcePathStyle`` is refused, as the JS SDK refuses it;
+- options (:mod:`options`): the JS SDK's defaults, clamped as it clamps them; a JS
+  option cos_web cannot honour is refused, an option neither SDK knows warned about;
 - the calling convention: params as keywords or one dict, an optional
   ``callback(err, data)``; a call returns an awaitable (a task, started at once);
 - the methods, generated from the operations table (:mod:`operations`), each a call
@@ -30,83 +29,16 @@ from .errors import CosError, invalid_parameter
 from .events import Emitter
 from .generic import send_request
 from .operations import OPERATIONS, Op
+from .options import DEFAULT_OPTIONS, checked_options
 from .params import check_bucket_region
 from .pipeline import Pipeline
 from .transport import Transport
 from .transport_choice import make_transport
 from . import util as _util
 from .urls import get_url, obj2str, url_host
-from .values import MAX_PARTS, MIN_PART_SIZE
 from .version import VERSION
 
 __all__ = ["COS", "ObjectUrl", "DEFAULT_OPTIONS"]
-
-DEFAULT_OPTIONS: dict[str, Any] = {
-    "SecretId": "",
-    "SecretKey": "",
-    "SecurityToken": "",
-    "StartTime": 0,
-    "ExpiredTime": 0,
-    "ChunkRetryTimes": 2,
-    "FileParallelLimit": 3,
-    "ChunkParallelLimit": 3,
-    "ChunkSize": 1024 * 1024,
-    "SliceSize": 1024 * 1024,
-    "CopyChunkParallelLimit": 20,
-    "CopyChunkSize": 1024 * 1024 * 10,
-    "CopySliceSize": 1024 * 1024 * 10,
-    "MaxPartNumber": MAX_PARTS,
-    "ProgressInterval": 1000,
-    "Domain": "",
-    "Protocol": "",
-    "UseRawKey": False,
-    "Timeout": 0,  # ms, 0 = none: a request's total time, as the JS SDK
-    "IdleTimeout": 30000,  # ms, 0 = none: a request without progress that long is aborted and retried
-    "RetryWindow": 20000,  # ms: failed requests are retried (past ChunkRetryTimes) until this long after the first try
-    "CredentialsTimeout": 60000,  # ms, 0 = none: how long getAuthorization / getSTS may take to answer
-    "CorrectClockSkew": True,
-    "SystemClockOffset": 0,  # ms
-    "UploadCheckContentMd5": False,
-    "ForceSignHost": True,
-    "ObjectKeySimplifyCheck": True,
-    "getAuthorization": None,
-    "getSTS": None,
-    "Transport": "auto",  # or "xhr", "fetch", "pyfetch", "urllib" (cos_web.transport_choice)
-}
-
-# Options of cos-js-sdk-v5 that cos_web accepts without using (logging, reporting, hosts).
-_JS_ONLY_OPTIONS = frozenset(
-    {
-        "AppId", "ServiceDomain", "CompatibilityMode", "UploadQueueSize", "UploadAddMetaMd5",
-        "UploadIdCacheLimit", "UseAccelerate", "AutoSwitchHost", "CopySourceParser", "DeepTracker",
-        "TrackerDelay", "CustomId", "BeaconReporter", "ClsReporter", "EnableLog", "EnableLogcat",
-        "LogLevel", "ClsLogger", "LogExtras", "EnableReporter", "ForcePathStyle",
-    }
-)  # fmt: skip
-
-
-def checked_options(given: Mapping[str, Any]) -> dict[str, Any]:
-    """The client's options: defaults, then ``given``, clamped; unknown names warned about."""
-    opts = dict(DEFAULT_OPTIONS)
-    unknown = sorted(k for k in given if k not in DEFAULT_OPTIONS and k not in _JS_ONLY_OPTIONS)
-    if unknown:
-        warnings.warn(f"cos_web.COS: unknown option(s) {', '.join(unknown)} (not used)", stacklevel=3)
-    if given.get("ForcePathStyle"):
-        # as cos-js-sdk-v5: path-style URLs are not supported, only virtual-hosted style
-        raise invalid_parameter("ForcePathStyle", "ForcePathStyle is not supported (virtual-hosted style only)")
-    opts.update(given)
-    opts["FileParallelLimit"] = max(1, int(opts["FileParallelLimit"]))
-    opts["ChunkParallelLimit"] = max(1, int(opts["ChunkParallelLimit"]))
-    opts["ChunkRetryTimes"] = max(0, int(opts["ChunkRetryTimes"]))
-    opts["ChunkSize"] = max(MIN_PART_SIZE, int(opts["ChunkSize"]))
-    opts["MaxPartNumber"] = max(1024, min(MAX_PARTS, int(opts["MaxPartNumber"])))
-    opts["Timeout"] = max(0, opts["Timeout"] or 0)
-    for name in ("IdleTimeout", "RetryWindow", "CredentialsTimeout"):
-        opts[name] = max(0, float(opts[name] or 0))
-    for name in ("getAuthorization", "getSTS"):
-        if opts[name] is not None and not callable(opts[name]):
-            raise invalid_parameter(name, "must be a function")
-    return opts
 
 
 class ObjectUrl(str):
@@ -357,9 +289,12 @@ class COS:
         if not self.options["UseRawKey"] and key.startswith("/"):
             key = params["Key"] = key[1:]
         check_bucket_region(params, self.options, need=False)
+        accelerate = params.get("UseAccelerate")
+        if accelerate is None:
+            accelerate = self.options["UseAccelerate"]
         url = get_url(
             bucket=params.get("Bucket") or "",
-            region=params.get("Region") or "",
+            region="accelerate" if accelerate else params.get("Region") or "",
             key=key,
             domain=params.get("Domain") or self.options["Domain"],
             protocol=params.get("Protocol") or self.options["Protocol"],

@@ -28,10 +28,11 @@ from .values import (
     check_tag,
 )
 
-__all__ = ["check", "simplify_path", "is_body", "COPY_SOURCE"]
+__all__ = ["check", "simplify_path", "is_body", "COPY_SOURCE", "copy_source_params"]
 
 BUCKET_RE = re.compile(SDK_BUCKET_PATTERN)
 REGION_RE = re.compile(REGION_PATTERN)
+COMPATIBLE_REGION_RE = re.compile(r"^[a-z\d.-]+$")
 COPY_SOURCE = re.compile(
     r"^([^.]+-\d+)\.cos(v6|-cdc|-cdz|-internal)?\.([^.]+)\.((myqcloud\.com)|(tencentcos\.cn))/(.+)$"
 )
@@ -158,6 +159,24 @@ def simplify_path(path: str) -> str:
     return "/" + "/".join(stack)
 
 
+def copy_source_params(source: Any, options: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``util.getSourceParams``: the ``{Bucket, Region, Key}`` a CopySource names, or None.
+
+    The ``CopySourceParser`` option (a function, JS or Python) replaces the parsing of
+    ``{Bucket}.cos.{Region}.myqcloud.com/{Key}``, for copy sources on other domains.
+    """
+    parser = options.get("CopySourceParser")
+    if parser is not None:
+        from ._js import to_py
+
+        found = to_py(parser(source))
+        if not found or not isinstance(found, Mapping):
+            return None
+        return {"Bucket": found.get("Bucket"), "Region": found.get("Region"), "Key": found.get("Key")}
+    m = COPY_SOURCE.match(source) if isinstance(source, str) else None
+    return {"Bucket": m.group(1), "Region": m.group(3), "Key": m.group(7)} if m else None
+
+
 def check_bucket_region(params: Mapping[str, Any], options: Mapping[str, Any], need: bool = True) -> None:
     """Bucket ``{name}-{appid}`` and a valid Region (required unless Domain does without them)."""
     domain = options.get("Domain")
@@ -171,7 +190,10 @@ def check_bucket_region(params: Mapping[str, Any], options: Mapping[str, Any], n
         raise invalid_parameter("Bucket", "missing param Bucket")
     if need and check_region and not region:
         raise invalid_parameter("Region", "missing param Region")
-    if region:
+    if region and options.get("CompatibilityMode"):
+        if not COMPATIBLE_REGION_RE.match(region):  # as the JS SDK in CompatibilityMode
+            raise invalid_parameter("Region", f"Region format error: {region!r}")
+    elif region:
         if "cos." in region:
             raise invalid_parameter("Region", 'param Region should not be start with "cos."')
         if not REGION_RE.match(region):
@@ -235,7 +257,7 @@ def _check_values(op: Op, params: Mapping[str, Any], options: Mapping[str, Any])
         if options.get("ObjectKeySimplifyCheck", True) and simplify_path(key) == "/":
             raise invalid_parameter("Key", f"The Getobject Key is illegal: {key!r}")
     elif name == "putObjectCopy":
-        if not COPY_SOURCE.match(params["CopySource"]):
+        if copy_source_params(params["CopySource"], options) is None:
             raise invalid_parameter("CopySource", "CopySource format error")
     elif name == "deleteMultipleObject":
         for i, obj in enumerate(params["Objects"]):

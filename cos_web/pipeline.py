@@ -33,6 +33,7 @@ from typing import Any
 
 from . import _js
 from .auth import js_str
+from .content_md5 import add_body_md5, wants_body_md5
 from .credentials import Credentials
 from .errors import CosError
 from .operations import OPERATIONS, Op, Reply
@@ -81,6 +82,8 @@ class Pipeline:
         if isinstance(op, str):
             op = OPERATIONS[op]
         params = check(op, dict(params), self.options)
+        if wants_body_md5(op, params, self.options):  # UploadCheckContentMd5 / UploadAddMetaMd5
+            params = await add_body_md5(op, params, self.options)
         prepared = prepare(op, params, self.options)
         user_progress = params.get("onProgress")
         throttle: ProgressThrottle | None = None
@@ -234,9 +237,10 @@ class Pipeline:
         if op.etag:
             data["ETag"] = response.headers.get("etag", "")
         if op.location:
+            accelerate = self.options.get("UseAccelerate") and op.name in ("putObject", "multipartComplete")
             data["Location"] = get_url(
                 bucket=prepared.params.get("Bucket") or "",
-                region=prepared.params.get("Region") or "",
+                region="accelerate" if accelerate else prepared.params.get("Region") or "",
                 key=prepared.params.get("Key") if op.key else None,
                 domain=self.options.get("Domain"),
                 protocol=self.options.get("Protocol"),

@@ -104,7 +104,7 @@ def prepare(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> Prepa
     key = params.get("Key") if op.key else None
     url = get_url(
         bucket=bucket,
-        region=region,
+        region="accelerate" if options.get("UseAccelerate") else region,  # as the JS SDK's _submitRequest
         key=key,
         domain=options.get("Domain"),
         protocol=options.get("Protocol"),
@@ -139,12 +139,13 @@ def prepare(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> Prepa
         ]
     elif op.name == "putObjectCopy":
         from .auth import percent_decode as unquote
-        from .params import COPY_SOURCE
+        from .params import copy_source_params
 
-        m = COPY_SOURCE.match(params.get("CopySource") or "")
-        if m:
+        src = copy_source_params(params.get("CopySource") or "", options)
+        if src:
             scope = [
-                {"action": "name/cos:GetObject", "bucket": m.group(1), "region": m.group(3), "prefix": unquote(m.group(7))},
+                {"action": "name/cos:GetObject", "bucket": src["Bucket"], "region": src["Region"],
+                 "prefix": unquote(js_str(src["Key"]))},
                 {"action": "name/cos:PutObject", "bucket": bucket, "region": region, "prefix": key},
             ]
     response_type = "text"

@@ -15,6 +15,20 @@ console.error = () => {};
 console.log = () => {};
 const COS = require(path.join(root, 'node_modules', 'cos-js-sdk-v5', 'src', 'cos.js'));
 
+// Node has Blob but no FileReader; the SDK reads Blobs with it to hash them (UploadCheckContentMd5,
+// UploadAddMetaMd5). A minimal stand-in, for this harness only.
+if (typeof FileReader === 'undefined') {
+  globalThis.FileReader = class {
+    _read(blob, convert) {
+      blob.arrayBuffer().then((buf) => { this.result = convert(buf); if (this.onload) this.onload.call(this, { target: this }); });
+    }
+    readAsArrayBuffer(blob) { this._read(blob, (buf) => buf); }
+    readAsBinaryString(blob) {
+      this._read(blob, (buf) => { let s = ''; for (const b of new Uint8Array(buf)) s += String.fromCharCode(b); return s; });
+    }
+  };
+}
+
 // lib/request.js's query string (the SDK appends it to opt.url)
 var stringifyPrimitive = function (v) {
   switch (typeof v) {
