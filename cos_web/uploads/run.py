@@ -421,8 +421,7 @@ class FileRun:
         headers = dict(init.get("Headers") or {})
         headers.pop("x-cos-mime-limit", None)
         init["Headers"] = headers
-        if init.get("UploadAddMetaMd5") or self.pipeline.options.get("UploadAddMetaMd5"):
-            init["Body"] = source.body()  # only hashed, for x-cos-meta-md5 (cos_web.content_md5), not sent
+        init["Body"] = source.body()  # as the JS SDK: not sent, hashed for UploadAddMetaMd5 (content_md5)
         content_type = source.type
         if content_type and not init.get("ContentType") and not any(k.lower() == "content-type" for k in headers):
             init["ContentType"] = content_type  # as the JS SDK: the object keeps the File's MIME type
