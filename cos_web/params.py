@@ -117,7 +117,21 @@ def is_body(value: Any) -> bool:
     return False
 
 
+def _check_text(name: str, value: Any) -> None:
+    """No lone surrogate in a string param, nor in a Headers/Query value: not text a URL or header
+    can carry (JS's encodeURIComponent throws URIError on it too)."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise invalid_parameter(name, "holds a lone surrogate (not valid Unicode text)")
+    elif isinstance(value, Mapping):  # Headers, Query
+        for k, v in value.items():
+            _check_text(name, k)
+            if isinstance(v, str):
+                _check_text(f"{name}[{k!r}]", v)
+
+
 def _check_kind(name: str, value: Any) -> None:
+    _check_text(name, value)
     kind = _KINDS.get(name)
     if kind is None or value is None:
         return
@@ -136,9 +150,6 @@ def _check_kind(name: str, value: Any) -> None:
         raise invalid_parameter(name, f"must be {_kind_name(kind)}, got bool")
     if not isinstance(value, kind):
         raise invalid_parameter(name, f"must be {_kind_name(kind)}, got {type(value).__name__}")
-    if isinstance(value, str) and _SURROGATE.search(value):
-        # Not text a URL or header can carry (JS's encodeURIComponent throws URIError on it too).
-        raise invalid_parameter(name, "holds a lone surrogate (not valid Unicode text)")
 
 
 def _kind_name(kind: tuple[type, ...]) -> str:

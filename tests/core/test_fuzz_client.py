@@ -142,3 +142,21 @@ def test_a_lone_surrogate_is_a_parameter_error(name, value):
     with pytest.raises(CosError) as err:
         asyncio.run(cos.get_bucket(**params) if name == "Prefix" else cos.put_object(**params, Body=b"x"))
     assert err.value.code == "InvalidParameter" and name in err.value.message and transport.requests == []
+
+
+@pytest.mark.parametrize("extra", [
+    {"ResponseContentType": "\ud800"},
+    {"Headers": {"x-cos-meta-a": "\udfff"}},
+    {"Query": {"\ud800": "1"}},
+    {"Body": "ok\ud800"},
+])  # fmt: skip
+def test_a_lone_surrogate_in_any_text_param_is_refused_before_sending(extra):
+    """Found by the long fuzz run: only params of a registered kind were checked, so a lone surrogate in
+    ResponseContentType (or a header/query value) escaped as UnicodeEncodeError from the signer."""
+    sent = []
+    cos = COS(SecretId="AKIDtest", SecretKey="secret", transport=MockTransport(lambda r: sent.append(r)))
+    op = "putObject" if "Body" in extra else "getObject"
+    with pytest.raises(CosError) as info:
+        asyncio.run(getattr(cos, op)(Bucket="test-1250000000", Region="ap-guangzhou", Key="a/b.txt", **extra))
+    assert info.value.code == "InvalidParameter" and "surrogate" in info.value.message
+    assert sent == []
