@@ -33,7 +33,10 @@ SLOW_EXAMPLES = int(os.environ.get("COS_FUZZ_SLOW_EXAMPLES", "1500"))
 PUBLIC = "fuzzpublic-1250000000"  # public-read-write: anonymous writes are allowed there
 NORMAL = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
-LONG = settings(max_examples=SLOW_EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+# The long run explores new random examples each time on a developer's machine; under CI (CI=true) it
+# is derandomized, so a submission's CI result does not depend on the draw.
+LONG = settings(max_examples=SLOW_EXAMPLES, deadline=None, database=None, derandomize=bool(os.environ.get("CI")),
+                suppress_health_check=list(HealthCheck))
 
 
 class Collect(logging.Handler):
