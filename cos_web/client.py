@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from . import _fastpath, _js
+from .abort import abort_upload_task
 from .auth import build_authorization
 from .credentials import Credentials
 from .errors import CosError, invalid_parameter
@@ -221,7 +222,18 @@ class COS:
         """``cos.emit(event, data)``: call the event's listeners."""
         self._events.emit(event, data)
 
+    def abort_upload_task(self, *args: Any, **kwargs: Any) -> Any:
+        """``cos.abortUploadTask``: abort multipart uploads on the server (:mod:`cos_web.abort`).
+
+        ``Level`` ``task`` (Key + UploadId, the default), ``file`` (every upload of Key)
+        or ``bucket`` (every upload); ``AsyncLimit`` aborts at a time. Returns an
+        awaitable of ``{"successList": [...], "errorList": [...]}``.
+        """
+        params, callback = self._split_args(args, kwargs)
+        return self._start(lambda: abort_upload_task(self._pipeline, params), callback)
+
     sliceUploadFile = slice_upload_file
+    abortUploadTask = abort_upload_task
     uploadFile = upload_file
     cancelTask = cancel_task
     pauseTask = pause_task
