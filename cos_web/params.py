@@ -73,6 +73,7 @@ _KINDS: dict[str, tuple[type, ...] | str] = {
     "Objects": (list, tuple),
     "Parts": (list, tuple),
     "CORSRules": (list, tuple, dict),
+    "CORSConfiguration": (dict,),
     "Headers": (dict,),
     "Query": (dict,),
     "AccessControlPolicy": (dict,),

@@ -163,3 +163,13 @@ def test_a_lone_surrogate_in_any_text_param_is_refused_before_sending(extra):
         asyncio.run(getattr(cos, op)(Bucket="test-1250000000", Region="ap-guangzhou", Key="a/b.txt", **extra))
     assert info.value.code == "InvalidParameter" and "surrogate" in info.value.message
     assert sent == []
+
+
+def test_a_cors_configuration_that_is_not_a_dict_is_refused_before_sending():
+    """Found by the long fuzz run: CORSConfiguration="0" reached ``.get`` (AttributeError) in the check."""
+    sent = []
+    cos = COS(SecretId="AKIDtest", SecretKey="secret", transport=MockTransport(lambda r: sent.append(r)))
+    with pytest.raises(CosError) as info:
+        asyncio.run(cos.put_bucket_cors(Bucket="test-1250000000", Region="ap-guangzhou", CORSConfiguration="0"))
+    assert info.value.code == "InvalidParameter" and "CORSConfiguration" in info.value.message
+    assert sent == []
