@@ -74,7 +74,9 @@ def owner_key(data_dir: str) -> tuple[str, str]:
     except (OSError, ValueError, KeyError, TypeError):
         pass
     secret_id = "AKID" + secrets.token_hex(16)
-    secret_key = secrets.token_urlsafe(24)
+    # Letters and digits only, like COS's keys: a urlsafe key may start with "-", which a command line
+    # (``--secret-key -x...``) then reads as an option.
+    secret_key = secrets.token_hex(16)
     fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump({"SecretId": secret_id, "SecretKey": secret_key}, fh)

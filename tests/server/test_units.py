@@ -114,3 +114,14 @@ def test_query_parsing_keeps_semicolons_and_plus():
                                        ("p.png", "image/png"), ("noext", "application/octet-stream")])
 def test_guess_type(key, ctype):
     assert guess_type(key) == ctype
+
+
+def test_random_owner_keys_are_letters_and_digits(tmp_path):
+    """A key a person copies onto a command line must not start with "-" (argparse reads it as an option:
+    the STS CLI test failed now and then with a urlsafe key)."""
+    from cos_web.server.state import owner_key
+
+    for i in range(200):
+        (tmp_path / str(i)).mkdir()
+        secret_id, secret_key = owner_key(str(tmp_path / str(i)))
+        assert secret_id.isalnum() and secret_key.isalnum() and len(secret_key) >= 32
