@@ -118,6 +118,7 @@ class Op:
     resource_key: str | None = None  # param that names the Scope prefix instead of Key
     raw_response: bool = False  # the body is data (getObject), not XML
     upload_progress: bool = False  # onProgress reports request-body progress
+    service: bool = False  # a call to the service endpoint (getService): no Bucket, ServiceDomain's URL
 
     @property
     def retryable(self) -> bool:
@@ -373,6 +374,13 @@ def _complete(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]
     return dict(_root(reply, "CompleteMultipartUploadResult"))
 
 
+def _service(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    root = _root(reply, "ListAllMyBucketsResult")
+    buckets = root.get("Buckets")
+    owner = root.get("Owner")
+    return {"Buckets": as_list(buckets.get("Bucket") if isinstance(buckets, dict) else None), "Owner": owner or {}}
+
+
 def _empty(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
     return {}
 
@@ -601,6 +609,8 @@ _LIST_BUCKET_QUERY = {
 OPERATIONS: dict[str, Op] = {
     op.name: op
     for op in (
+        # ------------------------------------------------------------ service
+        Op("getService", "GET", "name/cos:GetService", service=True, shape=_service),
         # ------------------------------------------------------------ bucket
         Op("putBucket", "PUT", "name/cos:PutBucket", build=_build_put_bucket, location=True, acl="bucket"),
         Op("headBucket", "HEAD", "name/cos:HeadBucket", shape=_whole),

@@ -35,6 +35,7 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "MaxPartNumber": MAX_PARTS,
     "ProgressInterval": 1000,
     "Domain": "",
+    "ServiceDomain": "",  # getService's endpoint ({{Region}}, {{AppId}} filled in); default cos.{Region}.myqcloud.com
     "Protocol": "",
     "CompatibilityMode": False,  # looser Region check (params.check_bucket_region)
     "UseRawKey": False,
@@ -70,7 +71,6 @@ NOT_IMPLEMENTED: dict[str, tuple[Callable[[Any], bool], bool, str]] = {
     "ForcePathStyle": (_off, True, "not supported, as in cos-js-sdk-v5 (virtual-hosted style only)"),
     "AppId": (_off, True, "deprecated in cos-js-sdk-v5: put the AppId at the end of Bucket (test-1250000000)"),
     "AutoSwitchHost": (_off, True, "cos_web does not switch to the tencentcos.cn backup domain after network errors"),
-    "ServiceDomain": (_off, True, "cos_web has no getService call yet, the only call that uses it"),
     "EnableLog": (_off, True, "cos_web has no log-message events; use the browser's network panel"),
     "EnableLogcat": (_off, True, "cos_web has no SDK log"),
     "ClsLogger": (_off, True, "cos_web does not send logs to CLS"),

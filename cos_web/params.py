@@ -90,6 +90,7 @@ _KINDS: dict[str, tuple[type, ...] | str] = {
     "ReplicationConfiguration": (dict,),
     "InventoryConfiguration": (dict,),
     "Id": _STR,
+    "AppId": _SCALAR,
     "ContinuationToken": _STR,
     "onProgress": "callable",
     "Body": "body",
@@ -217,7 +218,7 @@ def check_bucket_region(params: Mapping[str, Any], options: Mapping[str, Any], n
 def check(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
     """Check ``params`` for ``op``; returns them with the Key normalised (leading ``/`` dropped)."""
     # a generic request (cos.request) to a given Url needs no Bucket/Region
-    check_bucket_region(params, options, need=not (op.name == "request" and params.get("Url")))
+    check_bucket_region(params, options, need=not (op.service or (op.name == "request" and params.get("Url"))))
     for name, value in params.items():
         _check_kind(name, value)
     key = params.get("Key")

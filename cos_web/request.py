@@ -16,7 +16,7 @@ from ._js import Body, body_size, body_type
 from .auth import js_str
 from .errors import invalid_parameter
 from .operations import HEADER_PARAMS, Op
-from .urls import get_url, query_string, url_host
+from .urls import get_url, query_string, service_url, url_host
 
 __all__ = ["Prepared", "prepare", "format_headers"]
 
@@ -102,13 +102,17 @@ def prepare(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> Prepa
     bucket = params.get("Bucket") or ""
     region = params.get("Region") or ""
     key = params.get("Key") if op.key else None
-    url = get_url(
-        bucket=bucket,
-        region="accelerate" if options.get("UseAccelerate") else region,  # as the JS SDK's _submitRequest
-        key=key,
-        domain=options.get("Domain"),
-        protocol=options.get("Protocol"),
-    )
+    if op.service:
+        url = service_url(region, js_str(params.get("AppId") or ""), options.get("ServiceDomain") or "",
+                          options.get("Protocol"))
+    else:
+        url = get_url(
+            bucket=bucket,
+            region="accelerate" if options.get("UseAccelerate") else region,  # as the JS SDK's _submitRequest
+            key=key,
+            domain=options.get("Domain"),
+            protocol=options.get("Protocol"),
+        )
     if op.name == "request" and params.get("Url"):
         url = params["Url"]  # cos.request: the whole base URL, its host signed
     sign_host = url_host(url)

@@ -11,6 +11,7 @@ __all__ = [
     "encode_uri_component",
     "encode_key",
     "get_url",
+    "service_url",
     "url_host",
     "obj2str",
     "query_string",
@@ -125,6 +126,25 @@ def get_url(
     if is_location:
         url = _SCHEME.sub("", url)
     return url
+
+
+def service_url(region: str = "", app_id: str = "", domain: str = "", protocol: str | None = None) -> str:
+    """getService's endpoint as the JS SDK makes it: ``ServiceDomain`` with ``{{Region}}`` and
+    ``{{AppId}}`` filled in, else ``cos.{Region}.myqcloud.com``, else ``service.cos.myqcloud.com``."""
+    if protocol in ("http", "https"):
+        protocol += ":"
+    protocol = protocol or default_protocol()
+    if domain:
+        domain = _ireplace("{{AppId}}", app_id, domain)
+        domain = _DOUBLE_BRACE.sub("", _ireplace("{{Region}}", region, domain))
+        if not _HAS_SCHEME.match(domain):
+            domain = protocol + "//" + domain
+        domain = domain[:-1] if domain.endswith("/") else domain
+    elif region:
+        domain = f"{protocol}//cos.{region}.myqcloud.com"
+    else:
+        domain = f"{protocol}//service.cos.myqcloud.com"
+    return domain + "/"
 
 
 def url_host(url: str) -> str:

@@ -88,7 +88,10 @@ def _rules(ctx: Ctx, bucket, method: str) -> list[dict] | None:
     """The bucket's CORS rules; for creating a bucket that does not exist yet, the open rule.
 
     (A browser can then create buckets; every other request on a missing bucket has no rule.)
+    The service host (list buckets, temporary keys) has the open rule: its calls need the key.
     """
+    if ctx.bucket is None:
+        return [cors.OPEN_RULE]
     if bucket is None and ctx.level == "bucket" and ctx.sub is None and method.upper() == "PUT":
         return [cors.OPEN_RULE]
     return bucket.cors if bucket else None
@@ -124,8 +127,9 @@ async def entry(request: web.Request) -> web.StreamResponse:
     request[CTX_KEY] = ctx
     if request.method == "OPTIONS":
         return preflight(ctx, request)
-    if ctx.bucket and request.headers.get("Origin"):
-        request[CORS_RULES_KEY] = _rules(ctx, ctx.storage.find_bucket(ctx.bucket), request.method)
+    if request.headers.get("Origin"):
+        bucket = ctx.storage.find_bucket(ctx.bucket) if ctx.bucket else None
+        request[CORS_RULES_KEY] = _rules(ctx, bucket, request.method)
     route = routes.find(ctx, request.method)
     if route is None:
         raise CosServerError("MethodNotAllowed")
@@ -205,9 +209,9 @@ async def on_prepare(request: web.Request, response: web.StreamResponse) -> None
         response.headers["Date"] = context.http_date(ctx.now())
     response.headers.setdefault("Date", context.http_date(time.time()))
     origin = request.headers.get("Origin")
-    if origin and not request.get(CORS_DONE_KEY) and ctx is not None and ctx.bucket:
+    if origin and not request.get(CORS_DONE_KEY) and ctx is not None:
         rules = request.get(CORS_RULES_KEY)  # as they were when the request came in
-        if rules is None:
+        if rules is None and ctx.bucket:
             bucket = ctx.storage.find_bucket(ctx.bucket)
             rules = bucket.cors if bucket else None
         rule = cors.match(rules, origin, request.method, [])

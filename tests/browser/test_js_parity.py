@@ -50,7 +50,8 @@ PAST = formatdate(time.time() - 86400 * 365, usegmt=True)
 # ---------------------------------------------------------------- the two runners
 
 JS_RUN = """async ([cfg, steps]) => {
-  const make = (key) => new COS({SecretId: cfg.SECRET_ID, SecretKey: key, Domain: cfg.DOMAIN});
+  const make = (key) => new COS({SecretId: cfg.SECRET_ID, SecretKey: key, Domain: cfg.DOMAIN,
+                                 ServiceDomain: cfg.SERVICE_DOMAIN || ''});
   const sdks = {good: make(cfg.SECRET_KEY), bad: make(cfg.SECRET_KEY + 'x')};
   const out = {};
   const lookup = (path) => path.split('.').reduce((o, k) => (o == null ? o : o[k]), out);
@@ -95,7 +96,7 @@ from pyodide.ffi import JsProxy
 from cos_web import COS, CosError
 cfg = json.loads(CFG)
 steps = json.loads(STEPS)
-sdks = {k: COS(SecretId=cfg["SECRET_ID"], SecretKey=s, Domain=cfg["DOMAIN"])
+sdks = {k: COS(SecretId=cfg["SECRET_ID"], SecretKey=s, Domain=cfg["DOMAIN"], ServiceDomain=cfg.get("SERVICE_DOMAIN", ""))
         for k, s in (("good", cfg["SECRET_KEY"]), ("bad", cfg["SECRET_KEY"] + "x"))}
 out = {}
 

@@ -260,3 +260,21 @@ def test_object_tagging(conf, sdk_vars):
     assert js["get_copy"]["Tags"] == [{"Key": "team", "Value": "web"}] and js["get_new"]["Tags"] == [
         {"Key": "fresh", "Value": "1"}]
     assert js["get_m"]["Tags"] == [{"Key": "part", "Value": "yes"}] and js["get2"]["Tags"] == []
+
+
+@pytest.fixture
+def sdk_vars(sdk_vars, sdk_server):
+    """The page's SDKs also get a ServiceDomain: the local server's service host, by region."""
+    return {**sdk_vars, "SERVICE_DOMAIN": f"http://cos.{{{{Region}}}}.localhost:{sdk_server.port}"}
+
+
+def test_get_service(parity, sdk_vars):
+    js, _ = parity([
+        ("all", "getService", {}),
+        ("other_region", "getService", {"Region": "ap-beijing"}),
+        ("bad", "getService", {}, {"sdk": "bad"}),
+    ], errors={"bad": "SignatureDoesNotMatch"})  # fmt: skip
+    names = [b["Name"] for b in js["all"]["Buckets"]]
+    assert {sdk_vars["BUCKET"], CONF["bucket"]} <= set(names) and names == sorted(names)
+    assert {b["Location"] for b in js["all"]["Buckets"]} == {sdk_vars["REGION"]} and js["all"]["Owner"]["ID"]
+    assert js["other_region"]["Buckets"] == []

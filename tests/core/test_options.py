@@ -145,7 +145,7 @@ def test_every_js_sdk_option_is_honoured_or_has_a_rule():
 
 @pytest.mark.parametrize(
     "name, value",
-    [("ForcePathStyle", True), ("AppId", "1250000000"), ("AutoSwitchHost", True), ("ServiceDomain", "service.example.com"),
+    [("ForcePathStyle", True), ("AppId", "1250000000"), ("AutoSwitchHost", True),
      ("EnableLog", True), ("EnableLogcat", True), ("ClsLogger", object()), ("BeaconReporter", object()),
      ("ClsReporter", object())],
 )  # fmt: skip

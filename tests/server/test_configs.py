@@ -344,3 +344,16 @@ def test_tagging_header_on_put_init_and_copy(sdk, raw, bucket):
     assert raw.request("GET", "bad.txt", bucket=bucket).status == 404
     for key in ("p.txt", "m.bin", "c1.txt", "c2.txt", "c3.txt", "c4.txt"):
         sdk.delete_object(Bucket=bucket, Key=key)
+
+
+def test_service_host_answers_cors(raw):
+    """getService from a page: the service host has the open CORS rule (its calls need the key)."""
+    host = f"cos.{REGION}.localhost:{raw.port}"
+    pre = raw.request("OPTIONS", bucket=None, host=host, sign=False, headers={
+        "Origin": "http://page.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization"})
+    assert pre.status == 200 and pre.headers["access-control-allow-origin"] == "*"
+    listed = raw.request("GET", bucket=None, host=host, headers={"Origin": "http://page.example"})
+    assert listed.status == 200 and listed.headers["access-control-allow-origin"] == "*"
+    denied = raw.request("GET", bucket=None, host=host, sign=False, headers={"Origin": "http://page.example"})
+    assert denied.status == 403 and denied.headers["access-control-allow-origin"] == "*"
