@@ -357,3 +357,28 @@ def test_service_host_answers_cors(raw):
     assert listed.status == 200 and listed.headers["access-control-allow-origin"] == "*"
     denied = raw.request("GET", bucket=None, host=host, sign=False, headers={"Origin": "http://page.example"})
     assert denied.status == 403 and denied.headers["access-control-allow-origin"] == "*"
+
+
+def test_temporary_key_policies_name_the_configuration_actions(cos_local, raw, sdk, bucket):
+    appid = bucket.rsplit("-", 1)[1]
+    policy = {"version": "2.0", "statement": [
+        {"effect": "allow", "action": ["name/cos:GetBucketTagging", "name/cos:ListBucketInventory",
+                                       "name/cos:PutObjectTagging"],
+         "resource": [f"qcs::cos:{REGION}:uid/{appid}:{bucket}/*"]}]}
+    creds = cos_local.issue_temporary_credentials(900, policy)
+    sdk.put_object(Bucket=bucket, Key="o.txt", Body=b"o")
+
+    def call(method, key="", **kw):
+        headers = {"x-cos-security-token": creds["XCosSecurityToken"], **kw.pop("headers", {})}
+        return raw.request(method, key, bucket=bucket, headers=headers, secret_id=creds["SecretId"],
+                           secret_key=creds["SecretKey"], **kw).status
+
+    tagging = b"<Tagging><TagSet><Tag><Key>a</Key><Value>1</Value></Tag></TagSet></Tagging>"
+    assert call("GET", query={"tagging": None}) == 404  # allowed: NoSuchTagSet
+    assert call("PUT", query={"tagging": None}, body=tagging) == 403
+    assert call("GET", query={"inventory": None}) == 200  # the listing: ListBucketInventory
+    assert call("GET", query={"inventory": None, "id": "a"}) == 403  # one configuration: GetBucketInventory
+    assert call("PUT", "o.txt", query={"tagging": None}, body=tagging) == 200
+    assert call("GET", "o.txt", query={"tagging": None}) == 403
+    assert call("GET", query={"referer": None}) == 403
+    sdk.delete_object(Bucket=bucket, Key="o.txt")
