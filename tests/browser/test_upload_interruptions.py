@@ -101,3 +101,68 @@ data = await cos.slice_upload_file(**BR, Key=key, Body=js.testFiles.get(name))
     assert listed[:2] == [1, 2] and set(listed) <= {1, 2, 3, 4}
     assert started == sorted(set(range(1, 7)) - set(listed))  # only what the server lacked
     assert inits == 0 and got == md5 and left == []
+
+
+def test_twenty_second_keys_with_the_page_clock_ten_minutes_slow(harness, tmp_path):
+    # A server of its own (in this process) that mints real temporary keys valid for 20 s. The
+    # page's getSTS is answered by this test with a fresh key each time it asks. The page
+    # clock is 10 minutes slow, so the cache thinks each key good for 10 more minutes; the
+    # upload (every part held 5 s at the server) outlives the first key: the server answers
+    # ExpiredToken, the client drops that key, asks getSTS again and finishes.
+    from cos_web.server import start_in_thread
+    from tests.conftest import PWCONFIG
+
+    server = start_in_thread(port=0, data_dir=str(tmp_path / "cos-data"), secret_id=PWCONFIG.SECRET_ID,
+                             secret_key=PWCONFIG.SECRET_KEY, buckets=[PWCONFIG.BUCKET], region=PWCONFIG.REGION,
+                             quiet=True, faults="op=part action=delay:5")  # fmt: skip
+    try:
+        path, md5 = make_file(tmp_path, 5 * MB)
+        name = harness.add_file(path)
+        key = new_key("sts-20s")
+        cos_vars = {"BUCKET": PWCONFIG.BUCKET, "REGION": PWCONFIG.REGION, "DOMAIN": PWCONFIG.cos_domain(server.port)}
+        harness.run(
+            KEEP
+            + """
+import js, time
+from cos_web import COS
+asked = []
+def get_sts(options, callback):
+    asked.append(callback)  # answered by the test, from the server's own key service
+sts = COS(getSTS=get_sts, Domain=DOMAIN, ChunkSize=1048576, ChunkParallelLimit=1, clock=lambda: time.time() - 600)
+KEPT.update(asked=asked, cos=sts, answered=0,
+            call=sts.slice_upload_file(Bucket=BUCKET, Region=REGION, Key=key, Body=js.testFiles.get(name)))
+""",
+            name=name,
+            key=key,
+            **cos_vars,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            waiting, done = harness.run(KEEP + "[len(KEPT['asked']), KEPT['call'].done()]")
+            if done:
+                break
+            for _ in range(waiting):
+                keys = server.issue_temporary_credentials(20)
+                keys.pop("StartTime", None)  # signed from the page's clock, as most STS answers are used
+                harness.run(KEEP + "KEPT['asked'].pop(0)(KEYS); KEPT['answered'] += 1", KEYS=keys)
+            time.sleep(0.2)
+        got, answered, unanswered = harness.run(
+            KEEP
+            + """
+import hashlib
+from cos_web import COS
+await KEPT["call"]
+reader = COS(SecretId=SECRET_ID, SecretKey=SECRET_KEY, Domain=DOMAIN)
+body = (await reader.get_object(Bucket=BUCKET, Region=REGION, Key=key))["Body"]
+[hashlib.md5(body).hexdigest(), KEPT["answered"], len(KEPT["asked"])]
+""",
+            SECRET_ID=PWCONFIG.SECRET_ID,
+            SECRET_KEY=PWCONFIG.SECRET_KEY,
+            key=key,
+            timeout=60,
+            **cos_vars,
+        )
+    finally:
+        server.stop()
+    # the first key served until the server refused it, then one fresh key per refusal
+    assert got == md5 and 2 <= answered <= 3 and unanswered == 0
