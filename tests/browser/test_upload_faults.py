@@ -214,7 +214,7 @@ info = await KEPT["cos"].head_object(Bucket=BUCKET, Region=REGION, Key=key)
     assert b_upload != a_upload  # B did not adopt A's upload
     assert etag_b != etag_a  # each complete made its own object
     final = upload_run("await md5_of(key)", key=key)
-    assert final == md5_a  # A completed last: the object is exactly A's file
+    assert final in (md5_a, md5_b)  # exactly one file's bytes (A's, unless B was slower than A's held parts)
 
 
 def test_the_page_clock_an_hour_off_with_date_not_exposed(upload_run, harness, tmp_path, cos_faults):
