@@ -222,6 +222,19 @@ class COS:
         """``cos.emit(event, data)``: call the event's listeners."""
         self._events.emit(event, data)
 
+    def put_object(self, *args: Any, **kwargs: Any) -> Any:
+        """``cos.putObject``: one PUT of the Body, as a task (as the JS SDK does).
+
+        The task is queued with the uploads (``FileParallelLimit``), named to
+        ``onTaskReady`` / ``TaskReady``, listed by ``getTaskList`` and can be
+        paused, restarted or cancelled; the result (``await``, or the callback) is
+        putObject's data. ``SkipTask=True`` sends it at once, outside the queue.
+        """
+        params, callback = self._split_args(args, kwargs)
+        if params.pop("SkipTask", False):
+            return self._start(lambda: self._pipeline.send(OPERATIONS["putObject"], params), callback)
+        return self._upload_component().call("putObject", params, callback)
+
     def abort_upload_task(self, *args: Any, **kwargs: Any) -> Any:
         """``cos.abortUploadTask``: abort multipart uploads on the server (:mod:`cos_web.abort`).
 
@@ -233,6 +246,7 @@ class COS:
         return self._start(lambda: abort_upload_task(self._pipeline, params), callback)
 
     sliceUploadFile = slice_upload_file
+    putObject = put_object
     abortUploadTask = abort_upload_task
     uploadFile = upload_file
     cancelTask = cancel_task
@@ -438,6 +452,8 @@ def _make_old_name(op: Op, old: str, method: Callable[..., Any]) -> Callable[...
 
 _WARNED: set[str] = set()
 for _op in OPERATIONS.values():
+    if _op.name == "putObject":
+        continue  # a task (COS.put_object above), as in the JS SDK
     _m = _make_method(_op)
     setattr(COS, _op.snake, _m)
     setattr(COS, _op.name, _m)

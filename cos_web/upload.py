@@ -231,7 +231,7 @@ class BytesSource:
         return Body(bytes(self.data[start:end]), end - start)
 
     def body(self) -> Body:
-        return Body(bytes(self.data), self.size)
+        return Body(bytes(self.data), self.size, self.type)
 
     async def md5(self, start: int, end: int) -> str:
         return hashlib.md5(self.data[start:end]).hexdigest()
@@ -294,7 +294,12 @@ def make_source(body: Any) -> BytesSource | BlobSource:
     if body is None:
         raise invalid_parameter("Body", "missing param Body")
     if isinstance(body, str):
-        return BytesSource(body.encode("utf-8"))
+        try:
+            source = BytesSource(body.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise invalid_parameter("Body", "holds a lone surrogate (not valid Unicode text)") from None
+        source.type = "text/plain"  # as the JS SDK's getFileSize: a string Body becomes a text/plain Blob
+        return source
     if isinstance(body, (bytes, bytearray, memoryview)):
         return BytesSource(body)
     from ._js import is_js

@@ -93,6 +93,8 @@ class Uploads:
                 threshold = self.options["SliceSize"]
             kind = "sliceUploadFile" if source.size > int(threshold) else "putObject"
             params.pop("SliceSize", None)  # here a threshold, not a part size
+        elif api == "putObject":
+            kind = "putObject"  # cos.putObject: one PUT, as a task
         else:
             kind = "sliceUploadFile"
         op = OPERATIONS["putObject" if kind == "putObject" else "multipartInit"]
