@@ -21,8 +21,11 @@ upload widget needs, for the configured bucket and key prefix (``cos_web.demo_si
 the bucket's Host is always inside the signature; every ``x-cos-*`` header and
 every query parameter the page names is signed (so none can be added to the
 request later); sub-resources outside a fixed list, ACL and grant headers, copies
-from elsewhere and bucket-level writes are refused; a multi-delete is signed only
-with its body, every key under the prefix, and its ``Content-MD5``.
+from elsewhere and bucket-level writes are refused; an upload (``PUT`` of an object
+or a part) is signed only with its ``Content-MD5`` (the page's ``COS`` passes
+``UploadCheckContentMd5=True``), so the signature is good for that one body; a
+multi-delete is signed only with its body, every key under the prefix, and its
+``Content-MD5``.
 
 A signature is not a policy: it is a permanent-key signature for one request,
 valid for `AUTH_EXPIRES` seconds to anyone who holds it. The boundary is

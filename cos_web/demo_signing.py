@@ -2,7 +2,7 @@
 
 Functions and data, no HTTP: `cos_web.demo` serves these over HTTP. `sign_request` is the
 server side of the SDK's ``getAuthorization``; `check_policy` / `check_scope` /
-`check_delete_body` are its refusals; `DemoSettings.sts_policy` scopes the keys of
+`check_delete_body` / `check_body_digest` are its refusals; `DemoSettings.sts_policy` scopes the keys of
 ``/api/sts`` (`issue_sts`). ``cos_web.demo``'s docstring says why each rule exists.
 """
 
@@ -226,6 +226,26 @@ def check_scope(settings: DemoSettings, method: str, key: str, query: Mapping[st
             raise SigningRefused(403, "AccessDenied", f"the signing endpoint signs copies only from {settings.bucket}/{settings.prefix}")
     if not key and method == "post":
         check_delete_body(settings, body, lower.get("content-md5"))
+    if key and method == "put" and "x-cos-copy-source" not in lower:
+        check_body_digest(lower.get("content-md5"))
+
+
+def check_body_digest(content_md5: str | None) -> None:
+    """A write with a body (putObject, a part) is signed only with a well-formed ``Content-MD5``.
+
+    The signature then covers it and the server checks it against the bytes (``BadDigest``), so the
+    signature is good for that one body: replayed with other bytes it fails. A copy (``x-cos-copy-source``)
+    has no body and needs none; appendObject is not signed at all (``append`` is not in `OBJECT_PARAMS`).
+    """
+    if content_md5 is None:
+        raise SigningRefused(400, "MissingContentMD5", "an upload (PUT of an object or a part) is signed only with "
+                             "its Content-MD5 header: pass UploadCheckContentMd5=True to COS(...)")
+    try:
+        digest = base64.b64decode(content_md5, validate=True)
+    except (ValueError, TypeError):
+        digest = b""
+    if len(digest) != 16:
+        raise SigningRefused(400, "InvalidDigest", "Content-MD5 must be the base64 of the body's 16-byte MD5")
 
 
 def check_delete_body(settings: DemoSettings, body: Any, content_md5: str | None) -> None:

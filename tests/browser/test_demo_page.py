@@ -93,18 +93,21 @@ def make_file(path: Path, size: int, seed: int) -> bytes:
 
 
 def put_direct(demo_server, key: str, data: bytes) -> None:
-    """Put an object through the demo server's own signing endpoint, from Python."""
+    """Put an object through the demo server's own signing endpoint (which wants its Content-MD5), from Python."""
+    import base64
+    import hashlib
     import urllib.request
 
     settings = demo_server.settings
     host = settings.sign_host()
+    headers = {"Host": host, "Content-MD5": base64.b64encode(hashlib.md5(data).digest()).decode()}
     req = urllib.request.Request(demo_server.url + "/api/authorization", method="POST",
-                                 data=json.dumps({"Method": "put", "Key": key, "Headers": {"Host": host}}).encode())  # fmt: skip
+                                 data=json.dumps({"Method": "put", "Key": key, "Headers": headers}).encode())  # fmt: skip
     with urllib.request.urlopen(req, timeout=10) as resp:
         auth = json.loads(resp.read())["Authorization"]
     port = host.rsplit(":", 1)[1]
     req = urllib.request.Request(f"http://127.0.0.1:{port}/{key}", data=data, method="PUT",
-                                 headers={"Host": host, "Authorization": auth})  # fmt: skip
+                                 headers={**headers, "Authorization": auth})  # fmt: skip
     with urllib.request.urlopen(req, timeout=10) as resp:
         assert resp.status == 200
 
@@ -191,6 +194,17 @@ def test_two_files_upload_list_and_download(demo, demo_site, files):
     assert Path(info.value.path()).read_bytes() == files["Notizen ü 2026.txt"]
     # And the server holds exactly what was picked.
     assert demo_site.cos("get", prefix + "Notizen ü 2026.txt") == (200, files["Notizen ü 2026.txt"])
+
+
+def test_an_empty_file_uploads_with_its_content_md5(demo, demo_site, tmp_path):
+    """The signing endpoint signs an upload only with its Content-MD5; a zero-byte file's is the MD5 of nothing."""
+    page, name = demo.page, "empty.txt"
+    (tmp_path / name).write_bytes(b"")
+    page.set_input_files("input.cosw-input", [str(tmp_path / name)])
+    wait_state(page, name, "done")
+    puts = [r for r in demo.requests if r["method"] == "PUT" and r["url"].endswith("/empty.txt")]
+    assert puts and all(r["headers"].get("content-md5") == "1B2M2Y8AsgTpgAmY7PhCfg==" for r in puts), puts
+    assert demo_site.cos("get", demo_site.prefix + name) == (200, b"")
 
 
 def test_pause_and_resume(demo, demo_site, files):

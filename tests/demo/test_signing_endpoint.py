@@ -16,6 +16,10 @@ from cos_web.demo import DemoServer, DemoSettings, SigningRefused, sign_request
 SETTINGS = DemoSettings.from_env({}, cos_port=9123)
 
 
+def _md5(data: bytes) -> str:
+    return base64.b64encode(hashlib.md5(data).digest()).decode()
+
+
 def _resign(result: dict, **request) -> str:
     """Recompute the Authorization with the same key time, as a verifier would."""
     fields = parse_authorization(result["Authorization"])
@@ -40,15 +44,16 @@ def test_env_selects_real_cos():
 
 
 def test_signs_with_the_bucket_host_added():
-    result = sign_request(SETTINGS, {"Method": "PUT", "Key": "uploads/a b.txt", "Query": {}, "Headers": {"Content-Length": "3"},
+    headers = {"Content-Length": "3", "Content-MD5": _md5(b"abc")}
+    result = sign_request(SETTINGS, {"Method": "PUT", "Key": "uploads/a b.txt", "Query": {}, "Headers": dict(headers),
                                      "Bucket": SETTINGS.bucket, "Region": SETTINGS.region})  # fmt: skip
     fields = parse_authorization(result["Authorization"])
     assert fields["q-ak"] == SETTINGS.secret_id
-    assert fields["q-header-list"] == "content-length;host"
+    assert fields["q-header-list"] == "content-length;content-md5;host"
     start, end = map(int, fields["q-key-time"].split(";"))
     assert end - start == 900
     expected = _resign(result, Method="put", Key="uploads/a b.txt",
-                       Headers={"Content-Length": "3", "Host": "examplebucket-1250000000.cos.ap-guangzhou.localhost:9123"})  # fmt: skip
+                       Headers={**headers, "Host": "examplebucket-1250000000.cos.ap-guangzhou.localhost:9123"})  # fmt: skip
     assert result["Authorization"] == expected
 
 
@@ -135,7 +140,7 @@ def test_signs_only_the_bucket_prefix_and_the_widgets_calls(body, words):
 
 
 def test_signs_every_header_and_parameter_it_is_asked_about():
-    headers = {"x-cos-meta-a": "1", "X-Cos-Storage-Class": "STANDARD", "Content-MD5": "abc", "Content-Length": "3",
+    headers = {"x-cos-meta-a": "1", "X-Cos-Storage-Class": "STANDARD", "Content-MD5": _md5(b"abc"), "Content-Length": "3",
                "x-cos-copy-source": "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/uploads/src.txt"}
     fields = parse_authorization(sign_request(SETTINGS, {"Method": "put", "Key": "uploads/a", "Headers": headers,
                                                          "Query": {"partNumber": "1", "uploadId": "u"}})["Authorization"])
@@ -256,8 +261,9 @@ def _cos_request(local_cos, method: str, key: str, headers: dict, data: bytes | 
 def test_the_local_server_accepts_what_the_endpoint_signs(local_cos):
     settings = DemoSettings.from_env({}, cos_port=local_cos.port)
     host = f"{settings.bucket}.cos.{settings.region}.localhost:{local_cos.port}"
-    put = sign_request(settings, {"Method": "put", "Key": "uploads/hello.txt", "Headers": {"Host": host, "Content-Length": "5"}})
-    status, _ = _cos_request(local_cos, "put", "uploads/hello.txt", {"Host": host, "Authorization": put["Authorization"]}, b"hello")
+    signed = {"Host": host, "Content-Length": "5", "Content-MD5": _md5(b"hello")}
+    put = sign_request(settings, {"Method": "put", "Key": "uploads/hello.txt", "Headers": signed})
+    status, _ = _cos_request(local_cos, "put", "uploads/hello.txt", {**signed, "Authorization": put["Authorization"]}, b"hello")
     assert status == 200
     # No Host from the page: the endpoint adds the bucket's own, which the server checks.
     get = sign_request(settings, {"Method": "get", "Key": "uploads/hello.txt"})
@@ -349,13 +355,14 @@ def test_a_signature_from_the_endpoint_cannot_be_stretched(local_cos):
     a signed multi-delete deletes exactly its own (in-prefix) keys."""
     settings = DemoSettings.from_env({}, cos_port=local_cos.port)
     host = f"{settings.bucket}.cos.{settings.region}.localhost:{local_cos.port}"
-    put = sign_request(settings, {"Method": "put", "Key": "uploads/plain.txt", "Headers": {"Host": host, "Content-Length": "5"}})
-    assert _cos_request(local_cos, "put", "uploads/plain.txt", {"Host": host, "Authorization": put["Authorization"]}, b"plain")[0] == 200
-    status, body = _cos_request(local_cos, "put", "uploads/plain.txt?acl", {"Host": host, "Authorization": put["Authorization"],
+    signed = {"Host": host, "Content-Length": "5", "Content-MD5": _md5(b"plain")}
+    put = sign_request(settings, {"Method": "put", "Key": "uploads/plain.txt", "Headers": signed})
+    assert _cos_request(local_cos, "put", "uploads/plain.txt", {**signed, "Authorization": put["Authorization"]}, b"plain")[0] == 200
+    status, body = _cos_request(local_cos, "put", "uploads/plain.txt?acl", {**signed, "Authorization": put["Authorization"],
                                                                             "x-cos-acl": "public-read"}, b"plain")  # fmt: skip
     assert status == 403 and b"AccessDenied" in body
     status, body = _cos_request(local_cos, "put", "uploads/plain.txt", {
-        "Host": host, "Authorization": put["Authorization"], "Content-Length": "5",
+        **signed, "Authorization": put["Authorization"],
         "x-cos-copy-source": f"{settings.bucket}.cos.{settings.region}.myqcloud.com/private.txt"}, b"plain")
     assert status == 403 and b"AccessDenied" in body
     assert _cos_request(local_cos, "get", "uploads/plain.txt", {"Host": host})[0] == 403  # still private
@@ -370,3 +377,109 @@ def test_a_signature_from_the_endpoint_cannot_be_stretched(local_cos):
     status, body = _cos_request(local_cos, "post", "?delete", {"Host": host, "Authorization": signed["Authorization"],
                                                               "Content-MD5": md5}, body_text.encode())  # fmt: skip
     assert status == 200 and b"<Deleted><Key>uploads/plain.txt</Key></Deleted>" in body, body
+
+
+# --------------------------------------------------------------------------- uploads carry a signed Content-MD5
+
+EMPTY_MD5 = "1B2M2Y8AsgTpgAmY7PhCfg=="
+
+
+@pytest.mark.parametrize(
+    "headers, code",
+    [
+        ({}, "MissingContentMD5"),
+        ({"Content-Length": "5"}, "MissingContentMD5"),
+        ({"Content-MD5": "abc"}, "InvalidDigest"),
+        ({"Content-MD5": hashlib.md5(b"x").hexdigest()}, "InvalidDigest"),  # hex, not base64
+        ({"Content-MD5": base64.b64encode(b"\0" * 15).decode()}, "InvalidDigest"),
+        ({"content-md5": "1B2M2Y8AsgTpgAmY7PhCfg"}, "InvalidDigest"),  # padding cut
+        ({"Content-MD5": "１B2M2Y8AsgTpgAmY7PhCfg=="}, "InvalidDigest"),  # a non-ASCII digit
+    ],
+)
+@pytest.mark.parametrize("query", [{}, {"partNumber": "1", "uploadId": "u"}])
+def test_refuses_an_upload_without_a_well_formed_content_md5(headers, code, query):
+    with pytest.raises(SigningRefused) as info:
+        sign_request(SETTINGS, {"Method": "put", "Key": "uploads/a.bin", "Query": query, "Headers": headers})
+    assert (info.value.status, info.value.code) == (400, code)
+    assert "Content-MD5" in info.value.message
+
+
+@pytest.mark.parametrize("query", [{}, {"partNumber": "1", "uploadId": "u"}])
+@pytest.mark.parametrize("md5", [EMPTY_MD5, _md5(b"hello")])
+def test_signs_an_upload_with_its_content_md5(query, md5):
+    for name in ("Content-MD5", "content-md5"):
+        signed = sign_request(SETTINGS, {"Method": "put", "Key": "uploads/a.bin", "Query": query, "Headers": {name: md5}})
+        assert "content-md5" in parse_authorization(signed["Authorization"])["q-header-list"].split(";")
+    # A copy has no body: it needs none (and stays limited to sources under the prefix).
+    copy = f"{SETTINGS.bucket}.cos.{SETTINGS.region}.myqcloud.com/uploads/src.bin"
+    sign_request(SETTINGS, {"Method": "put", "Key": "uploads/a.bin", "Query": query, "Headers": {"x-cos-copy-source": copy}})
+
+
+def test_appending_is_not_signed():
+    with pytest.raises(SigningRefused) as info:
+        sign_request(SETTINGS, {"Method": "post", "Key": "uploads/a.log", "Query": {"append": "", "position": "0"},
+                                "Headers": {"Content-MD5": EMPTY_MD5}})  # fmt: skip
+    assert info.value.status == 403
+
+
+def test_the_endpoint_answers_an_upload_without_content_md5_with_a_json_400(demo):
+    status, body, _ = _call(demo.url + "/api/authorization", {"Method": "PUT", "Key": "uploads/a.bin", "Headers": {}})
+    assert status == 400
+    answer = json.loads(body)
+    assert answer["code"] == "MissingContentMD5" and "UploadCheckContentMd5=True" in answer["message"]
+    assert "Authorization" not in answer
+    status, body, _ = _call(demo.url + "/api/authorization", {"Method": "PUT", "Key": "uploads/a.bin", "Query": {"partNumber": "2", "uploadId": "u"},
+                                                              "Headers": {"Content-MD5": _md5(b"part")}})  # fmt: skip
+    assert status == 200 and json.loads(body)["Authorization"].startswith("q-sign-algorithm=sha1&")
+
+
+def test_an_upload_signature_is_good_for_its_own_body_only(local_cos):
+    """Signed with its Content-MD5, a PUT (object or part) replayed with other bytes is refused by the server."""
+    settings = DemoSettings.from_env({}, cos_port=local_cos.port)
+    host = f"{settings.bucket}.cos.{settings.region}.localhost:{local_cos.port}"
+    with pytest.raises(SigningRefused):
+        sign_request(settings, {"Method": "put", "Key": "uploads/bound.txt", "Headers": {"Host": host}})
+
+    def put(path: str, key: str, query: dict, data: bytes) -> dict:
+        headers = {"Host": host, "Content-MD5": _md5(data)}
+        signed = sign_request(settings, {"Method": "put", "Key": key, "Query": query, "Headers": headers})
+        assert _cos_request(local_cos, "put", path, {**headers, **signed}, data)[0] == 200
+        return {**headers, **signed}
+
+    def replays(path: str, sent: dict) -> None:
+        status, body = _cos_request(local_cos, "put", path, sent, b"other")  # same header, other bytes
+        assert status == 400 and b"<Code>BadDigest</Code>" in body, body
+        status, body = _cos_request(local_cos, "put", path, {**sent, "Content-MD5": _md5(b"other")}, b"other")
+        assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body, body
+        without = {name: value for name, value in sent.items() if name != "Content-MD5"}
+        status, body = _cos_request(local_cos, "put", path, without, b"other")
+        assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body, body
+
+    sent = put("uploads/bound.txt", "uploads/bound.txt", {}, b"hello")
+    replays("uploads/bound.txt", sent)
+    get = sign_request(settings, {"Method": "get", "Key": "uploads/bound.txt", "Headers": {"Host": host}})
+    assert _cos_request(local_cos, "get", "uploads/bound.txt", {"Host": host, **get}) == (200, b"hello")
+
+    # A part of a multipart upload: the same.
+    init = sign_request(settings, {"Method": "post", "Key": "uploads/parts.bin", "Query": {"uploads": ""}, "Headers": {"Host": host}})
+    status, body = _cos_request(local_cos, "post", "uploads/parts.bin?uploads", {"Host": host, **init}, b"")
+    assert status == 200, body
+    upload_id = body.split(b"<UploadId>")[1].split(b"</UploadId>")[0].decode()
+    query = {"partNumber": "1", "uploadId": upload_id}
+    path = f"uploads/parts.bin?partNumber=1&uploadId={upload_id}"
+    sent = put(path, "uploads/parts.bin", query, b"part one")
+    replays(path, sent)
+
+
+@pytest.mark.parametrize("key", ["uploads/empty.txt", "uploads/folder/"])
+def test_an_empty_body_is_signed_and_stored(local_cos, key):
+    """A zero-byte file and a "folder" (a key ending in /) upload with the MD5 of nothing."""
+    assert _md5(b"") == EMPTY_MD5
+    settings = DemoSettings.from_env({}, cos_port=local_cos.port)
+    host = f"{settings.bucket}.cos.{settings.region}.localhost:{local_cos.port}"
+    headers = {"Host": host, "Content-MD5": EMPTY_MD5, "Content-Length": "0"}
+    signed = sign_request(settings, {"Method": "put", "Key": key, "Headers": headers})
+    status, body = _cos_request(local_cos, "put", key, {**headers, **signed}, b"")
+    assert status == 200, body
+    head = sign_request(settings, {"Method": "head", "Key": key, "Headers": {"Host": host}})
+    assert _cos_request(local_cos, "head", key, {"Host": host, **head})[0] == 200
