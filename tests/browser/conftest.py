@@ -101,7 +101,17 @@ class DemoSite:
 
 
 @pytest.fixture(scope="session")
-def demo_site(cos_server, wheel_path):
+def served_pyodide():
+    """build/pyodide (scripts/prepare_pyodide.py: npm pyodide plus micropip and the pinned wheels), made
+    before any demo server starts: the demo serves it when present, so the pages install the wheel through
+    PyScript's ``packages`` as ``scripts/demo.sh`` serves them (a fresh clone has no build/ yet)."""
+    from scripts.prepare_pyodide import prepare_pyodide
+
+    return prepare_pyodide()
+
+
+@pytest.fixture(scope="session")
+def demo_site(cos_server, wheel_path, served_pyodide):
     import uuid
 
     from cos_web.demo import DemoServer, DemoSettings
@@ -197,7 +207,7 @@ def sdk_vars(sdk_server):
 
 
 @pytest.fixture()
-def fresh_demo(wheel_path, tmp_path):
+def fresh_demo(wheel_path, tmp_path, served_pyodide):
     """The stack ``scripts/demo.sh`` runs (its own local COS server, the demo bucket, ``uploads/``,
     temporary keys), empty, on free ports: for screenshots of what a newcomer sees."""
     from cos_web.demo import DemoServer, DemoSettings

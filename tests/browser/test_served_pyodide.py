@@ -12,11 +12,7 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def served_pyodide():
-    from scripts.prepare_pyodide import prepare_pyodide
-
-    return prepare_pyodide()
+# served_pyodide: the session fixture of tests/browser/conftest.py (prepare_pyodide once per session).
 
 
 def test_lock_lists_exactly_the_wheels_present(served_pyodide):
