@@ -215,51 +215,26 @@ def add_lite_route(app, site: Path, prefix: str = "/lite") -> None:
     app.router.add_get(prefix + "/{tail:.*}", lite_file)
 
 
-class LiteDemoServer:
+def lite_demo_server(settings, site: Path, wheel_dir: Path):
     """The demo application (cos_web.demo: /api/config, /api/authorization) with the site under /lite/,
-    so a notebook's signing requests go to its own origin, as in ``scripts/demo.sh``."""
+    so a notebook's signing requests go to its own origin, as in ``scripts/demo.sh``; served by the
+    demo's own background runner (cos_web.demo.DemoServer on server/runner.py)."""
+    from cos_web.demo import DemoServer, create_app
+    from cos_web.server.runner import serve_app
 
-    def __init__(self, settings, site: Path, wheel_dir: Path) -> None:
-        self.settings, self.site, self.wheel_dir = settings, site, wheel_dir
-        self.port = 0
+    class LiteDemoServer(DemoServer):
+        name = "lite-demo"
 
-    def start(self) -> "LiteDemoServer":
-        import asyncio
-        import threading
-
-        from aiohttp import web
-
-        from cos_web.demo import create_app
-
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self.loop = loop
+        async def serve(self, ready, stop) -> None:
             app = create_app(self.settings, wheel_dir=self.wheel_dir)
-            add_lite_route(app, self.site)
-            runner = web.AppRunner(app, access_log=None)
-            loop.run_until_complete(runner.setup())
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            loop.run_until_complete(site.start())
-            self.port = site._server.sockets[0].getsockname()[1]
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(runner.cleanup())
-            loop.close()
+            add_lite_route(app, site)
+            await serve_app(app, self.host, self.port, ready, stop)
 
-        self.thread = threading.Thread(target=run, name="lite-demo", daemon=True)
-        self.thread.start()
-        assert ready.wait(30), "demo server did not start"
-        return self
+        @property
+        def lite_url(self) -> str:
+            return self.url + "/lite"
 
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/lite"
+    return LiteDemoServer(settings, wheel_dir=wheel_dir)
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +244,7 @@ def lite_demo(cos_server, lite_site, wheel_path):
     settings = DemoSettings(bucket=cos_server.bucket, region=cos_server.region, secret_id=cos_server.secret_id,
                             secret_key=cos_server.secret_key, domain=cos_server.domain, mode="local",
                             prefix="notebooks/")  # fmt: skip
-    server = LiteDemoServer(settings, lite_site, wheel_path.parent).start()
+    server = lite_demo_server(settings, lite_site, wheel_path.parent).start()
     yield server
     server.stop()
 
@@ -326,7 +301,7 @@ def test_example_notebook_runs_against_the_local_server(browser, lite_demo, cos_
     if not hasattr(COS, "slice_upload_file"):
         pytest.skip("cos_web has no slice_upload_file yet (the upload issue)")
     key, size = DEMO_PARAMETERS["KEY"], DEMO_PARAMETERS["SIZE"]
-    session = LiteNotebookPage(browser, lite_demo.url)
+    session = LiteNotebookPage(browser, lite_demo.lite_url)
     try:
         session.open("cos_web_demo_test.ipynb")
         nb = session.run_all()
