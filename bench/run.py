@@ -22,12 +22,14 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from . import load
 from .session import MB, ROOT, Session, random_file
 
 BENCH = Path(__file__).resolve().parent
@@ -46,13 +48,14 @@ class Config:
     small_reps: int = 3
     curl_reps: int = 3
     import_reps: int = 3
+    load_size: load.LoadSize = load.FULL  # row 8: run once (a load, not a race: no repetitions)
 
     @classmethod
     def make(cls, quick: bool) -> "Config":
         if not quick:
             return cls()
         return cls(quick=True, big=8 * MB, huge=16 * MB, chunk=1 * MB, parallel=4, ops=20, reps=1,
-                   small_reps=1, curl_reps=1, import_reps=1)  # fmt: skip
+                   small_reps=1, curl_reps=1, import_reps=1, load_size=load.QUICK)  # fmt: skip
 
 
 @dataclass
@@ -233,6 +236,25 @@ class Bench:
         self.raw["heap"] = heap
         return heap
 
+    # ------------------------------------------------------------------ row 8: load with faults
+
+    def load_with_faults(self) -> dict[str, Any]:
+        """bench/load.py's load, on a COS server and browser contexts of its own (its data
+        folder is counted afterwards, and its injected faults must not touch rows 1–7)."""
+        from tests.conftest import CosServer
+
+        tmp = Path(tempfile.mkdtemp(prefix="cos-web-bench-load-"))
+        server = CosServer(data_dir=tmp / "cos-data").start()
+        try:
+            figures = load.run_load(self.s.new_harness, server, tmp, self.cfg.load_size)
+        finally:
+            self.s.close_extra()
+            server.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
+        self.log("  " + load.summary(figures))
+        self.raw["load"] = {k: v for k, v in figures.items() if k != "etags"}
+        return figures
+
     # ------------------------------------------------------------------ the whole run
 
     def run(self) -> list[Figure]:
@@ -244,6 +266,7 @@ class Bench:
         target = {
             1: "≥ 1.0×", 2: "≥ 0.9×", 3: "≥ 0.8×", 4: "≥ 0.9×", 5: "< 1.0× (≤ CPL×ChunkSize + 32 MB)",
             6: "< 1.0× (100 ms; 100 KB)", 7: "≥ 2.0×",
+            8: f"1.00× (all exact), no temp file or orphan blob left, RSS growth ≤ {load.RSS_BOUND_MB} MB",
         }  # fmt: skip
 
         self.log(f"row 7: local COS server ingest, curl PUT of {c.huge // MB} MB over loopback")
@@ -305,6 +328,19 @@ class Bench:
         self.figures.append(Figure(7, f"local COS server ingest, curl PUT {c.huge // MB} MB over loopback, vs the fastest browser upload above",
                                    cm, browser, "MB/s", cm / browser, target[7], cm / browser >= 2.0,
                                    note=f"fastest browser contender: {fastest}", samples={"curl": curl}))  # fmt: skip
+        size = c.load_size
+        self.log(f"row 8: load, {size.contexts} browser contexts × {size.per_context} upload_file at once, "
+                 f"{min(size.sizes) // 1024} KB–{max(size.sizes) // MB} MB, 2 % injected faults")  # fmt: skip
+        fig = self.load_with_faults()
+        self.figures.append(Figure(8, f"load: {size.contexts} browser contexts × {size.per_context} upload_file at once "
+                                      f"({min(size.sizes) // 1024} KB–{max(size.sizes) // MB} MB, {fig['bytes'] / MB:.0f} MiB), "
+                                      "2 % injected 503s / resets: objects MD5-exact of all uploads",
+                                   fig["exact"], fig["uploads"], "objects", fig["exact"] / fig["uploads"], target[8],
+                                   load.verdict(fig, size),
+                                   note=f"{fig['exact']}/{fig['uploads']} MD5-exact; faults fired {fig['faults']}/{fig['requests']} requests; request latency "
+                                        f"p50 {fig['p50_ms']:.0f} ms, p99 {fig['p99_ms']:.0f} ms; server RSS "
+                                        f"{fig['rss_growth_mb']:+.0f} MB; {fig['tmp_left']} temp files, "
+                                        f"{fig['orphan_blobs']} orphan blobs left; {fig['seconds']:.0f} s"))  # fmt: skip
         self.figures.sort(key=lambda f: f.row)
         return self.figures
 
@@ -315,7 +351,7 @@ class Bench:
 def fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
-    digits = 0 if value >= 100 else 1 if value >= 10 else 2
+    digits = 0 if value >= 100 or unit == "objects" else 1 if value >= 10 else 2
     return f"{value:,.{digits}f} {unit}"
 
 
@@ -342,7 +378,8 @@ def write_report(figures: list[Figure], meta: dict[str, Any], md_path: Path, jso
         f"{meta['config']['small_reps']} (small operations, curl, import; the heap row is one "
         f"{meta['config']['huge'] // MB} MB upload), "
         "the contenders interleaved (order rotated each repetition), all samples in results.json; "
-        "the ratio compares two values of the same run. "
+        "the ratio compares two values of the same run (row 8, the load, runs once: its ratio is the share of "
+        "uploads that came back MD5-exact, its other figures in the note). "
         "Higher is better for MB/s and ops/s, lower for MB, ms and KB.",
         "",
         "| # | figure | cos_web | baseline | ratio | target | met? |",

@@ -48,6 +48,8 @@ class Session:
         self.harness: Harness | None = None
         self.wheel: Path | None = None
         self.files: dict[str, str] = {}  # page file name -> path on disk
+        self._extra: list[Any] = []  # browser contexts made by new_harness
+        self.base_url = self.wheel_url = ""
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -72,6 +74,7 @@ class Session:
         context.set_default_timeout(PWCONFIG.ACTION_TIMEOUT_MS)
         base = f"http://127.0.0.1:{self.static.server_address[1]}"
         wheel_url = f"/{self.wheel.relative_to(ROOT).as_posix()}"
+        self.base_url, self.wheel_url = base, wheel_url
         self.harness = Harness(context.new_page(), base, wheel_url)
         self.prepare_page()
         self.log(f"session ready in {time.monotonic() - t0:.1f} s (COS server on port {self.cos.port})")
@@ -111,6 +114,18 @@ class Session:
     def reload(self) -> None:
         """A fresh page and interpreter (cos_web not yet imported), helpers not loaded."""
         self.harness.reload()
+
+    def new_harness(self) -> Harness:
+        """Another booted page in a browser context of its own (the load's pages; see close_extra)."""
+        context = self.browser.new_context()
+        context.set_default_timeout(PWCONFIG.ACTION_TIMEOUT_MS)
+        self._extra.append(context)
+        return Harness(context.new_page(), self.base_url, self.wheel_url)
+
+    def close_extra(self) -> None:
+        """Close the contexts new_harness made (each holds a Pyodide of its own)."""
+        while self._extra:
+            self._extra.pop().close()
 
     @property
     def page_config(self) -> dict[str, Any]:

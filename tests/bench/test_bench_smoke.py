@@ -23,7 +23,7 @@ def test_bench_quick_runs(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     results = json.loads(js.read_text())
     rows = sorted({f["row"] for f in results["figures"]})
-    assert rows == [1, 2, 3, 4, 5, 6, 7]
+    assert rows == [1, 2, 3, 4, 5, 6, 7, 8]
     assert all(f["ratio"] is not None and f["ratio"] > 0 for f in results["figures"] if f["row"] != 5)
     table = md.read_text()
     assert table.count("\n| ") >= 12 and "cos-js-sdk-v5" in table
