@@ -23,19 +23,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from . import _fastpath, _js
-from .abort import abort_upload_task
 from .auth import build_authorization
 from .credentials import Credentials
 from .errors import CosError, invalid_parameter
 from .events import Emitter
-from .generic import send_request
 from .operations import OPERATIONS, Op
 from .options import DEFAULT_OPTIONS, checked_options
 from .params import check_bucket_region
 from .pipeline import Pipeline
 from .transport import Transport
 from .transport_choice import make_transport
-from . import util as _util
 from .urls import get_url, obj2str, url_host
 from .version import VERSION
 
@@ -74,13 +71,26 @@ async def _deliver(call: Awaitable[Any], callback: Any) -> Any:
     return data
 
 
+class _LazyModule:
+    """A class attribute that is a cos_web submodule, imported on first access."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        import importlib
+
+        return importlib.import_module(f"{__package__}.{self.name}")
+
+
 class COS:
     """A COS client, mirroring ``new COS({...})`` of cos-js-sdk-v5."""
 
     #: ``COS.version``: cos_web's version (the JS SDK's is its package version).
     version = VERSION
-    #: ``COS.util``: md5, xml2json, json2xml, encodeBase64 / encode_base64 (:mod:`cos_web.util`).
-    util = _util
+    #: ``COS.util``: md5, xml2json, json2xml, encodeBase64 / encode_base64 (:mod:`cos_web.util`,
+    #: imported on first access: it needs hashlib and base64, which a page's calls may never use).
+    util = _LazyModule("util")
 
     def __init__(
         self,
@@ -149,6 +159,8 @@ class COS:
         awaitable of the parsed body's fields with statusCode and headers.
         """
         params, callback = self._split_args(args, kwargs)
+        from .generic import send_request  # on first use, not with the client
+
         return self._start(lambda: send_request(self._pipeline, params), callback)
 
     # ------------------------------------------------------------ uploads (cos_web.uploads)
@@ -243,6 +255,8 @@ class COS:
         awaitable of ``{"successList": [...], "errorList": [...]}``.
         """
         params, callback = self._split_args(args, kwargs)
+        from .abort import abort_upload_task  # on first use, not with the client
+
         return self._start(lambda: abort_upload_task(self._pipeline, params), callback)
 
     sliceUploadFile = slice_upload_file

@@ -18,8 +18,6 @@ ArrayBuffer/typed-array/bytes bodies are hashed too (the JS SDK sends them witho
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,6 +44,8 @@ async def add_body_md5(op: Op, params: dict[str, Any], options: Mapping[str, Any
     digest = await body_md5(params["Body"])
     headers = dict(params.get("Headers") or {})
     if op.name in _CHECKED and options.get("UploadCheckContentMd5"):
+        import base64  # only with the option on: not at `import cos_web`
+
         headers["Content-MD5"] = base64.b64encode(bytes.fromhex(digest)).decode("ascii")
     if op.name in _META and (params.get("UploadAddMetaMd5") or options.get("UploadAddMetaMd5")):
         headers["x-cos-meta-md5"] = digest
@@ -68,4 +68,6 @@ async def body_md5(body: Any) -> str:
 
 
 def _md5(value: str | bytes | bytearray | memoryview) -> str:
+    import hashlib  # only with the option on: not at `import cos_web`
+
     return hashlib.md5(value.encode("utf-8") if isinstance(value, str) else value).hexdigest()

@@ -14,9 +14,7 @@ its callback, field by field.
 
 from __future__ import annotations
 
-import base64
 import copy
-import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -160,6 +158,9 @@ def as_list(value: Any) -> list[Any]:
 
 
 def _md5_b64(text: str) -> str:
+    import base64  # on the calls that send a Content-MD5, not at `import cos_web`
+    import hashlib
+
     return base64.b64encode(hashlib.md5(text.encode("utf-8")).digest()).decode("ascii")
 
 
