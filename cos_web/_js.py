@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Mapping, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+
+from .errors import CosError
 
 __all__ = [
     "Body",
@@ -147,8 +149,6 @@ def to_js(value: Any) -> Any:
     from js import Object  # type: ignore[import-not-found]
     from pyodide.ffi import to_js as _to_js  # type: ignore[import-not-found]
 
-    from .errors import CosError
-
     if isinstance(value, CosError):
         value = value.to_dict()
     return _to_js(value, dict_converter=Object.fromEntries)
@@ -210,3 +210,18 @@ def _settle(fut: asyncio.Future[Any], value: Any) -> None:
 
 def _is_undefined(value: Any) -> bool:
     return is_js(value) and getattr(value, "typeof", "") == "undefined"
+
+
+async def deliver(call: Awaitable[Any], callback: Any) -> Any:
+    """Await a call's result; with a ``callback(err, data)`` (JS or Python), hand it the
+    JS-style outcome instead of raising, as the JS SDK's callback style does."""
+    try:
+        data = await call
+    except CosError as err:
+        if callback is None:
+            raise
+        call_user(callback, err, None)
+        return None
+    if callback is not None:
+        call_user(callback, None, data)
+    return data

@@ -56,21 +56,6 @@ class ObjectUrl(str):
         return pending.__await__()
 
 
-async def _deliver(call: Awaitable[Any], callback: Any) -> Any:
-    """Await a call's result; with a ``callback(err, data)`` (JS or Python), hand it the
-    JS-style outcome instead of raising, as the JS SDK's callback style does."""
-    try:
-        data = await call
-    except CosError as err:
-        if callback is None:
-            raise
-        _js.call_user(callback, err, None)
-        return None
-    if callback is not None:
-        _js.call_user(callback, None, data)
-    return data
-
-
 class _LazyModule:
     """A class attribute that is a cos_web submodule, imported on first access."""
 
@@ -147,7 +132,7 @@ class COS:
 
     async def _run(self, send: Callable[[], Awaitable[Any]], callback: Any) -> Any:
         try:
-            return await _deliver(send(), callback)
+            return await _js.deliver(send(), callback)
         finally:
             _fastpath.call_ending()
 
@@ -400,7 +385,7 @@ class COS:
             return {"Url": signed_url}
 
         async def run() -> dict[str, Any] | None:
-            return await _deliver(signed(), callback)
+            return await _js.deliver(signed(), callback)
 
         result._result = run
         if callback is not None:

@@ -27,7 +27,7 @@ from typing import Any
 
 from . import _js
 from .auth import js_str
-from .errors import CosError, invalid_parameter
+from .errors import invalid_parameter
 from .xml import json2xml as _json2xml
 from .xml import xml2json as _xml2json
 
@@ -96,18 +96,12 @@ def _blob_md5(blob: Any, callback: Any) -> Any:
     """An awaitable of the Blob's hex MD5 (started at once when an event loop runs)."""
     from .upload import BlobSource  # reads HASH_PIECE bytes at a time, releasing each
 
+    async def digest() -> str:
+        source = BlobSource(blob)
+        return await source.md5(0, source.size)
+
     async def run() -> str | None:
-        try:
-            source = BlobSource(blob)
-            digest = await source.md5(0, source.size)
-        except CosError as err:
-            if callback is None:
-                raise
-            _js.call_user(callback, err, None)
-            return None
-        if callback is not None:
-            _js.call_user(callback, None, digest)
-        return digest
+        return await _js.deliver(digest(), callback)
 
     try:
         return asyncio.get_running_loop().create_task(run())

@@ -14,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
-import socket
-import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -23,6 +21,7 @@ from aiohttp import web
 
 from .context import HOST_RE, Ctx
 from .errors import CosServerError
+from .transfer import reset as reset_connection  # a TCP RST, whatever is in flight
 from .faults import COPY_OPS, OPS, Faults, FaultRuleError, Fired, Request, parse_rules
 from .routes import ROUTES
 from .state import CosServer
@@ -101,20 +100,6 @@ def _error_for(f: Fired) -> CosServerError | None:
     if a.kind == "invalid-token":
         return CosServerError("InvalidToken")
     return None
-
-
-def reset_connection(request: web.Request) -> None:
-    """Close the client's connection with a TCP RST (SO_LINGER 0), whatever is in flight."""
-    transport = request.transport
-    if transport is None or transport.is_closing():
-        return
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-    transport.abort()
 
 
 def tap(request: web.Request, body: "TappedBody") -> None:
