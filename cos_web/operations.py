@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import invalid_parameter
 from .values import BUCKET_ACLS, GRANT_HEADERS, GRANT_PARAMS, OBJECT_ACLS, RESPONSE_PARAMS, STORAGE_CLASSES
 from .xml import json2xml
 
@@ -597,6 +598,94 @@ def _missing(codes: tuple[str, ...], result: Callable[[], dict[str, Any]]) -> To
     return tolerate
 
 
+# ---------------------------------------------------------------- bucket policy and static website (policyweb)
+
+
+def _build_policy(params: Mapping[str, Any], headers: dict[str, Any]) -> str:
+    """putBucketPolicy: ``Policy`` (an object, or JSON text of one) sent as JSON.stringify makes it.
+
+    The JS SDK sends any JSON value that is not a string; cos_web refuses anything but an
+    object (COS can only take an object) before sending, with the JS SDK's message.
+    """
+    import json  # on this call only, not at `import cos_web`
+
+    policy = params.get("Policy")
+    if isinstance(policy, str):
+        try:
+            policy = json.loads(policy)
+        except ValueError:
+            raise invalid_parameter("Policy", "not JSON: Policy format error") from None
+    if not isinstance(policy, Mapping):
+        raise invalid_parameter("Policy", "must be an object or its JSON text: Policy format error")
+    try:
+        text = json.dumps(policy, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise invalid_parameter("Policy", f"cannot be JSON ({exc}): Policy format error") from None
+    headers["Content-Type"] = "application/json"
+    headers["Content-MD5"] = _md5_b64(text)
+    return text
+
+
+def _policy(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    """getBucketPolicy: the body parsed as JSON (``{}`` when it is not JSON), as the JS SDK."""
+    import json
+
+    body = reply.body
+    if isinstance(body, (bytes, bytearray)):
+        body = bytes(body).decode("utf-8", "replace")
+    try:
+        policy = json.loads(body) if isinstance(body, str) else {}
+    except ValueError:
+        policy = {}
+    return {"Policy": policy}
+
+
+_POLICY_ERROR_STATUS = {403: "Access Denied", 405: "Method Not Allowed", 404: "Policy Not Found"}
+
+
+def _policy_error_status(params: Mapping[str, Any], err: Any) -> None:
+    """getBucketPolicy's errors carry the JS SDK's ``ErrorStatus`` (404: "Policy Not Found");
+    never a result: the error is raised as it is, with that field added."""
+    status = _POLICY_ERROR_STATUS.get(err.statusCode)
+    if status is not None:
+        err.extra["ErrorStatus"] = status
+    return None
+
+
+def _build_website(params: Mapping[str, Any], headers: dict[str, Any]) -> str:
+    """putBucketWebsite: ``RoutingRules`` (or ``RoutingRule``; one rule or a list) go last, as
+    ``<RoutingRules><RoutingRule>…``; left out when there are none."""
+    conf = copy.deepcopy(dict(params.get("WebsiteConfiguration") or {}))
+    rules = conf.pop("RoutingRules", None) or conf.pop("RoutingRule", None) or []
+    conf.pop("RoutingRule", None)
+    rules = rules if isinstance(rules, list) else [rules]
+    if rules:
+        conf["RoutingRules"] = {"RoutingRule": rules}
+    return _xml_body(headers, {"WebsiteConfiguration": conf})
+
+
+def _website(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    """getBucketWebsite: the configuration with ``RoutingRules`` as a list of rules."""
+    conf = reply.json.get("WebsiteConfiguration") if isinstance(reply.json, dict) else None
+    conf = copy.deepcopy(conf) if conf else {}
+    if isinstance(conf, dict) and conf.get("RoutingRules"):
+        found = conf["RoutingRules"]
+        rules = found.get("RoutingRule") if isinstance(found, dict) else None
+        conf["RoutingRules"] = as_list(rules or [])
+    return {"WebsiteConfiguration": conf}
+
+
+def _no_website(params: Mapping[str, Any], err: Any) -> dict[str, Any] | None:
+    """A bucket with no website configuration: ``WebsiteConfiguration: {}`` and the 404."""
+    error = err.extra.get("error")
+    if err.statusCode == 404 and isinstance(error, dict) and error.get("Code") == "NoSuchWebsiteConfiguration":
+        result: dict[str, Any] = {"WebsiteConfiguration": {}, "statusCode": err.statusCode}
+        if err.headers:
+            result["headers"] = err.headers
+        return result
+    return None
+
+
 # ---------------------------------------------------------------- the table
 
 _LIST_BUCKET_QUERY = {
@@ -645,6 +734,16 @@ OPERATIONS: dict[str, Op] = {
         ),
         Op("deleteBucketCors", "DELETE", "name/cos:DeleteBucketCORS", subresource="cors"),
         Op("getBucketLocation", "GET", "name/cos:GetBucketLocation", subresource="location", shape=_whole),
+        # ------------------------------------------------------------ bucket policy and static website (policyweb)
+        Op("putBucketPolicy", "PUT", "name/cos:PutBucketPolicy", subresource="policy", build=_build_policy),
+        Op("getBucketPolicy", "GET", "name/cos:GetBucketPolicy", subresource="policy", shape=_policy,
+           tolerate=_policy_error_status),
+        Op("deleteBucketPolicy", "DELETE", "name/cos:DeleteBucketPolicy", subresource="policy"),
+        Op("putBucketWebsite", "PUT", "name/cos:PutBucketWebsite", subresource="website", build=_build_website,
+           required=("WebsiteConfiguration",)),
+        Op("getBucketWebsite", "GET", "name/cos:GetBucketWebsite", subresource="website", shape=_website,
+           tolerate=_no_website),
+        Op("deleteBucketWebsite", "DELETE", "name/cos:DeleteBucketWebsite", subresource="website"),
         # ------------------------------------------------------------ stored bucket configurations
         Op("putBucketTagging", "PUT", "name/cos:PutBucketTagging", subresource="tagging",
            build=_xml_doc("Tagging", lambda p: {"TagSet": {"Tag": tag_list(p)}})),

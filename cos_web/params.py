@@ -89,6 +89,7 @@ _KINDS: dict[str, tuple[type, ...] | str] = {
     "OriginRule": (list, tuple, dict),
     "ReplicationConfiguration": (dict,),
     "InventoryConfiguration": (dict,),
+    "WebsiteConfiguration": (dict,),  # policyweb
     "Id": _STR,
     "AppId": _SCALAR,
     "ContinuationToken": _STR,

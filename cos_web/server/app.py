@@ -21,7 +21,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from . import acl as acls
-from . import authz, context, cors, fault_wire, lifecycle, permissions, routes, xmlio
+from . import authz, bucket_policy, context, cors, fault_wire, lifecycle, permissions, routes, website, xmlio
 from .context import Ctx
 from .errors import CosServerError, NotModified
 from .state import CosServer, ServerConfig
@@ -103,26 +103,43 @@ def authenticate(ctx: Ctx, request: web.Request, route: routes.Route) -> None:
     if fields is not None:
         canonical = (f"{ctx.bucket}.cos.{ctx.region}.myqcloud.com",) if ctx.bucket else ()
         ctx.credential = authz.verify(signed, fields, ctx.server.lookup, ctx.now(), canonical)
+        permissions.check_bucket_policy(ctx, request, route.name)  # the bucket policy's explicit deny
         permissions.authorize(ctx, request, route.name)  # a temporary key's policy
         return
     denied = CosServerError("AccessDenied", ServerTime=context.iso_date(ctx.now(), False))
-    if route.permission == "owner" or ctx.bucket is None:
+    if ctx.bucket is None:
         raise denied
+    said = permissions.bucket_verdict(ctx, request, route.name, anonymous=True)  # the bucket policy on "*"
+    if said is False:
+        raise denied
+    if route.permission != "owner" and _acl_allows(ctx, route):
+        return
+    if said is True:
+        bucket_policy.admit(request)
+        return
+    raise denied
+
+
+def _acl_allows(ctx: Ctx, route: routes.Route) -> bool:
+    """Does the ACL let an anonymous caller do this (public-read / public-read-write, object ACLs)?"""
     bucket = ctx.storage.bucket(ctx.bucket)
-    if route.permission == "bucket-read" and acls.allows_anonymous(bucket.acl, "READ"):
-        return
-    if route.permission == "bucket-write" and acls.allows_anonymous(bucket.acl, "WRITE"):
-        return
+    if route.permission == "bucket-read":
+        return acls.allows_anonymous(bucket.acl, "READ")
+    if route.permission == "bucket-write":
+        return acls.allows_anonymous(bucket.acl, "WRITE")
     if route.permission == "object-read":
         record = ctx.storage.find_object(ctx.bucket, ctx.key)
         acl = record.meta.acl if record else {"canned": "default", "grants": []}
-        if acls.object_public_read(acl, bucket.acl):
-            return
-    raise denied
+        return acls.object_public_read(acl, bucket.acl)
+    return False
 
 
 async def entry(request: web.Request) -> web.StreamResponse:
     server = request.app[SERVER_KEY]
+    site = website.website_host(request)
+    if site is not None:  # <bucket>.cos-website.<region>...: the bucket's static website, anonymous
+        ctx = request[CTX_KEY] = website.build(server, request, request[REQUEST_ID_KEY], *site)
+        return await website.serve(ctx, request)
     ctx = context.build(server, request, request[REQUEST_ID_KEY])
     request[CTX_KEY] = ctx
     if request.method == "OPTIONS":

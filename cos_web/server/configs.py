@@ -214,6 +214,34 @@ def _check_replication(tree: Tree, facts: dict) -> None:
 
 
 _ENABLED = one_of("Enabled", "Disabled")
+
+
+def _check_website(tree: Tree, facts: dict) -> None:
+    """Each routing rule has a condition and one way to rewrite the key (website.py serves them)."""
+    for rule in [r for lst in children(tree, "RoutingRules") for r in children(lst, "RoutingRule")]:
+        condition, redirect = children(rule, "Condition")[0], children(rule, "Redirect")[0]
+        prefix = children(condition, "KeyPrefixEquals")
+        if not prefix and not children(condition, "HttpErrorCodeReturnedEquals"):
+            raise CosServerError("InvalidArgument", "A Condition needs HttpErrorCodeReturnedEquals or KeyPrefixEquals.")
+        if children(redirect, "ReplaceKeyWith") and children(redirect, "ReplaceKeyPrefixWith"):
+            raise CosServerError("InvalidArgument", "A Redirect has ReplaceKeyWith or ReplaceKeyPrefixWith, not both.")
+        if children(redirect, "ReplaceKeyPrefixWith") and not prefix:
+            raise CosServerError("InvalidArgument", "ReplaceKeyPrefixWith needs a KeyPrefixEquals condition.")
+
+
+_PROTOCOL = one_of("http", "https")
+_WEBSITE = El("WebsiteConfiguration", (
+    El("IndexDocument", (El("Suffix", text=nonempty),)),
+    opt(El("RedirectAllRequestsTo", (El("Protocol", text=_PROTOCOL),))),
+    opt(El("AutoAddressing", (El("Status", text=_ENABLED),))),
+    opt(El("ErrorDocument", (El("Key", text=nonempty), opt(El("OriginalHttpStatus", text=_ENABLED))))),
+    opt(El("RoutingRules", (many(El("RoutingRule", (
+        El("Condition", (opt(El("HttpErrorCodeReturnedEquals", text=integer(400, 499))),
+                         opt(El("KeyPrefixEquals", text=nonempty)))),
+        El("Redirect", (opt(El("Protocol", text=_PROTOCOL)), opt(El("ReplaceKeyWith", text=nonempty)),
+                        opt(El("ReplaceKeyPrefixWith")))),
+    )), 1, 100),))),
+))
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$")
 
 
@@ -261,6 +289,9 @@ KINDS: dict[str, Kind] = {k.sub: k for k in (
         )),)),
     )), {"PUT": "PutBucketEncryption", "GET": "GetBucketEncryption", "DELETE": "DeleteBucketEncryption"},
         missing="NoSuchEncryptionConfiguration"),
+    Kind("website", _WEBSITE,  # served on the website host by website.py (policyweb)
+         {"PUT": "PutBucketWebsite", "GET": "GetBucketWebsite", "DELETE": "DeleteBucketWebsite"},
+         missing="NoSuchWebsiteConfiguration", check=_check_website),
     Kind("domain", El("DomainConfiguration", (
         many(El("DomainRule", (
             El("Status", text=one_of("ENABLED", "DISABLED")), El("Name", text=_domain_name), El("Type", text=one_of("REST", "WEBSITE")),

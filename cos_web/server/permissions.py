@@ -12,6 +12,10 @@ must be allowed on its resource, plus:
   reported as ``AccessDenied`` in the ``DeleteResult``, the others are deleted).
 
 Anything outside the policy is COS's ``AccessDenied`` (403).
+
+The bucket's own policy (``bucket_policy.py``) is applied here too, to every caller: its
+explicit deny wins over everything (:func:`check_bucket_policy`, :func:`key_allowed`), and
+:func:`bucket_verdict` tells ``app.authenticate`` whether it lets an anonymous request in.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
+from . import bucket_policy
 from . import policy as policies
 from .context import HOST_RE, Ctx
 from .errors import CosServerError
@@ -83,10 +88,37 @@ def authorize(ctx: Ctx, request: web.Request, route_name: str) -> None:
 
 
 def key_allowed(ctx: Ctx, request: web.Request, key: str) -> bool:
-    """May this request's key delete ``key`` as part of a multi-delete?"""
+    """May this request delete ``key`` as part of a multi-delete? (the bucket policy, then a key's policy)"""
+    target = policies.resource(ctx.region, ctx.bucket, key)
+    wanted = [(policies.ACTIONS["DeleteMultipleObjects"].action, target), (policies.ACTIONS["DeleteObject"].action, target)]
+    anonymous = ctx.credential is None
+    said = bucket_policy.verdict(ctx, wanted, facts(ctx, request), anonymous)
+    if said is False or (said is None and anonymous and bucket_policy.admitted(request)):
+        return False  # denied, or let in by the bucket policy's allow, which does not cover this key
     credential = ctx.credential
     if credential is None or credential.policy is None:
         return True
-    target = policies.resource(ctx.region, ctx.bucket, key)
-    wanted = [(policies.ACTIONS["DeleteMultipleObjects"].action, target), (policies.ACTIONS["DeleteObject"].action, target)]
     return policies.load(credential.policy).allows_all(wanted, facts(ctx, request))
+
+
+# ---------------------------------------------------------------- the bucket's policy (bucket_policy.py)
+
+
+def bucket_verdict(ctx: Ctx, request: web.Request, route_name: str, anonymous: bool) -> bool | None:
+    """What the bucket's policy says of this request: False (denied), True (allowed), None (nothing)."""
+    need = policies.ACTIONS.get(route_name)
+    if ctx.bucket is None or need is None or need.scope in ("owner", "service"):
+        return None
+    if need.scope == "keys":  # a multi-delete: the bucket here, each key in the handler (key_allowed)
+        pairs = [(need.action, policies.resource(ctx.region, ctx.bucket, None))]
+    else:
+        pairs = needs(ctx, request, route_name)
+    return bucket_policy.verdict(ctx, pairs, facts(ctx, request), anonymous)
+
+
+def check_bucket_policy(ctx: Ctx, request: web.Request, route_name: str) -> None:
+    """A signed request: AccessDenied when the bucket's policy denies the account this request."""
+    if bucket_policy.exempt(ctx, route_name):
+        return
+    if bucket_verdict(ctx, request, route_name, anonymous=False) is False:
+        raise CosServerError("AccessDenied", "The bucket policy denies this request.")

@@ -96,7 +96,12 @@ ACTIONS: dict[str, Need] = {
         "DeleteBucketOrigin", "PutBucketReplication", "GetBucketReplication", "DeleteBucketReplication",
         "PutBucketInventory", "PostBucketInventory", "GetBucketInventory", "ListBucketInventory",
         "DeleteBucketInventory",
+        "PutBucketWebsite", "GetBucketWebsite", "DeleteBucketWebsite",  # policyweb
     )},
+    # bucket policies (policyweb): the owner's permanent key may always call these (bucket_policy.py)
+    "PutBucketPolicy": Need(COS + "PutBucketPolicy", "bucket"),
+    "GetBucketPolicy": Need(COS + "GetBucketPolicy", "bucket"),
+    "DeleteBucketPolicy": Need(COS + "DeleteBucketPolicy", "bucket"),
     "AppendObject": Need(COS + "AppendObject", "object"),
     "PostObjectRestore": Need(COS + "PostObjectRestore", "object"),
 }
@@ -297,16 +302,20 @@ class Policy:
             raise PolicyError(f"the policy is larger than {MAX_POLICY_BYTES} bytes")
         return cls(tuple(statements), text)
 
-    def allows(self, action: str, resource_name: str, facts: Mapping[str, str] | None = None) -> bool:
-        """Deny by default; an explicit deny wins over any allow."""
+    def verdict(self, action: str, resource_name: str, facts: Mapping[str, str] | None = None) -> bool | None:
+        """False: a deny statement matches (it wins); True: only allow statements match; None: none does."""
         facts = facts or {}
-        allowed = False
+        found: bool | None = None
         for statement in self.statements:
             if statement.matches(action, resource_name, facts):
                 if not statement.allow:
                     return False
-                allowed = True
-        return allowed
+                found = True
+        return found
+
+    def allows(self, action: str, resource_name: str, facts: Mapping[str, str] | None = None) -> bool:
+        """Deny by default; an explicit deny wins over any allow."""
+        return self.verdict(action, resource_name, facts) is True
 
     def allows_all(self, needs: Iterable[tuple[str, str]], facts: Mapping[str, str] | None = None) -> bool:
         return all(self.allows(action, name, facts) for action, name in needs)

@@ -20,6 +20,7 @@ from . import handlers_config as hc
 from . import handlers_multipart as hm
 from . import handlers_object as ho
 from . import handlers_restore as hr
+from . import bucket_policy as bp
 from . import sts
 from .configs import KINDS
 from .context import Ctx
@@ -49,6 +50,9 @@ ROUTES: dict[tuple[str, str, str | None], Route] = {
     ("bucket", "GET", "location"): _R("GetBucketLocation", hb.get_location, "owner"),
     ("bucket", "GET", "uploads"): _R("ListMultipartUploads", hm.list_uploads, "bucket-read"),
     ("bucket", "POST", "delete"): _R("DeleteMultipleObjects", hb.delete_objects, "bucket-write"),
+    ("bucket", "PUT", "policy"): _R("PutBucketPolicy", bp.put_policy, "owner"),  # policyweb
+    ("bucket", "GET", "policy"): _R("GetBucketPolicy", bp.get_policy, "owner"),
+    ("bucket", "DELETE", "policy"): _R("DeleteBucketPolicy", bp.delete_policy, "owner"),
     ("object", "PUT", None): _R("PutObject", ho.put_object, "bucket-write"),
     ("object", "GET", None): _R("GetObject", ho.get_object, "object-read"),
     ("object", "HEAD", None): _R("HeadObject", ho.get_object, "object-read"),

@@ -73,7 +73,7 @@ function runCall(c) {
         reqs.push({ method: o.method, url: fullUrl(o), headers: o.headers, body: await bodyText(o.body) });
       }
       let e = null;
-      if (err) e = { code: err.code, message: err.message, statusCode: err.statusCode };
+      if (err) e = { code: err.code, message: err.message, statusCode: err.statusCode, ErrorStatus: err.ErrorStatus };
       resolve({ requests: reqs, err: e, data: data === undefined ? null : JSON.parse(JSON.stringify(data)) });
     };
     try {
