@@ -43,7 +43,9 @@ OWNER_ROUTES = frozenset({"PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPol
 ANYONE = frozenset({"*", "qcs::cam::anyone:anyone"})
 _PRINCIPAL = re.compile(r"^(\*|qcs::(cam|sts)::\S+)$")
 _RESOURCE = re.compile(r"^qcs::cos:[^:]*:uid/(\d+):(?:prefix//\d+/([^/]+)/|([^/]+)/)", re.DOTALL)
-_ADMITTED = web.RequestKey("cos_policy_admitted", bool) if hasattr(web, "RequestKey") else "cos_policy_admitted"
+_RequestKey = getattr(web, "RequestKey", None)
+_ADMITTED = _RequestKey("cos_policy_admitted", bool) if _RequestKey else "cos_policy_admitted"
+_RULES = _RequestKey("cos_bucket_policy", object) if _RequestKey else "cos_bucket_policy"
 
 
 class Rules:
@@ -109,29 +111,29 @@ def _rules(text: str, bucket: str, uin: str) -> Rules:
     return parse(text, bucket, uin)[1]
 
 
-def rules(ctx: Ctx) -> Rules | None:
-    """The policy of the request's bucket, parsed once per distinct text (None: it has none)."""
+def for_caller(ctx: Ctx, request: web.Request, anonymous: bool) -> Policy | None:
+    """The statements of the bucket's policy that speak of this caller (None: none do, or no policy).
+
+    Looked up once per request (a multi-delete asks for each key) and parsed once per distinct text.
+    """
     if not ctx.bucket:
         return None
-    stored = ctx.storage.get_config(ctx.bucket, SUB)
-    if not stored:
-        return None
-    return _rules(stored[1], ctx.bucket, ctx.server.config.owner_uin)
+    if _RULES in request:
+        found = request[_RULES]
+    else:
+        stored = ctx.storage.get_config(ctx.bucket, SUB)
+        found = request[_RULES] = _rules(stored[1], ctx.bucket, ctx.server.config.owner_uin) if stored else None
+    return found.for_caller(anonymous) if found is not None else None
 
 
-def _combine(verdicts: list[bool | None]) -> bool | None:
-    if any(v is False for v in verdicts):
-        return False
-    return True if verdicts and all(v is True for v in verdicts) else None
-
-
-def verdict(ctx: Ctx, pairs: list[tuple[str, str]], facts: dict[str, str], anonymous: bool) -> bool | None:
-    """The bucket policy on (action, resource) pairs: False (a deny matches), True (each is allowed), None."""
-    found = rules(ctx)
-    policy = found.for_caller(anonymous) if found else None
+def decide(policy: Policy | None, pairs: list[tuple[str, str]], facts: dict[str, str]) -> bool | None:
+    """A policy on (action, resource) pairs: False (a deny matches), True (each one is allowed), None."""
     if policy is None or not pairs:
         return None
-    return _combine([policy.verdict(action, name, facts) for action, name in pairs])
+    verdicts = [policy.verdict(action, name, facts) for action, name in pairs]
+    if any(v is False for v in verdicts):
+        return False
+    return True if all(v is True for v in verdicts) else None
 
 
 def exempt(ctx: Ctx, route_name: str) -> bool:

@@ -92,7 +92,7 @@ def key_allowed(ctx: Ctx, request: web.Request, key: str) -> bool:
     target = policies.resource(ctx.region, ctx.bucket, key)
     wanted = [(policies.ACTIONS["DeleteMultipleObjects"].action, target), (policies.ACTIONS["DeleteObject"].action, target)]
     anonymous = ctx.credential is None
-    said = bucket_policy.verdict(ctx, wanted, facts(ctx, request), anonymous)
+    said = bucket_policy.decide(bucket_policy.for_caller(ctx, request, anonymous), wanted, facts(ctx, request))
     if said is False or (said is None and anonymous and bucket_policy.admitted(request)):
         return False  # denied, or let in by the bucket policy's allow, which does not cover this key
     credential = ctx.credential
@@ -109,11 +109,14 @@ def bucket_verdict(ctx: Ctx, request: web.Request, route_name: str, anonymous: b
     need = policies.ACTIONS.get(route_name)
     if ctx.bucket is None or need is None or need.scope in ("owner", "service"):
         return None
+    policy = bucket_policy.for_caller(ctx, request, anonymous)
+    if policy is None:
+        return None
     if need.scope == "keys":  # a multi-delete: the bucket here, each key in the handler (key_allowed)
         pairs = [(need.action, policies.resource(ctx.region, ctx.bucket, None))]
     else:
         pairs = needs(ctx, request, route_name)
-    return bucket_policy.verdict(ctx, pairs, facts(ctx, request), anonymous)
+    return bucket_policy.decide(policy, pairs, facts(ctx, request))
 
 
 def check_bucket_policy(ctx: Ctx, request: web.Request, route_name: str) -> None:

@@ -138,7 +138,7 @@ def readable(ctx: Ctx, request: web.Request, key: str, record: ObjectRecord) -> 
     """May an anonymous reader GET (HEAD) this object? The bucket policy's deny, the ACLs, its allow."""
     action = policies.ACTIONS["HeadObject" if request.method == "HEAD" else "GetObject"].action
     pairs = [(action, policies.resource(ctx.region, ctx.bucket, key))]
-    said = bucket_policy.verdict(ctx, pairs, permissions.facts(ctx, request), anonymous=True)
+    said = bucket_policy.decide(bucket_policy.for_caller(ctx, request, True), pairs, permissions.facts(ctx, request))
     if said is False:
         return False
     bucket = ctx.storage.bucket(ctx.bucket)
