@@ -1,4 +1,5 @@
-"""CAM-style access policies for temporary keys: parse once, evaluate per request.
+"""CAM-style access policies for temporary keys (and, with principals, bucket policies:
+``bucket_policy.py``): parse once, evaluate per request.
 
 A policy is what Tencent Cloud's STS attaches to temporary keys::
 

@@ -123,3 +123,42 @@ def test_bucket_website(spare):
     assert js["get2"]["WebsiteConfiguration"]["RoutingRules"] == [rules[1]]
     assert js["get3"]["WebsiteConfiguration"]["RedirectAllRequestsTo"] == {"Protocol": "https"}
     assert js["get4"]["statusCode"] == 404
+
+
+FETCH = """async ([base, paths]) => {
+  const out = {};
+  for (const path of paths) {
+    const r = await fetch(base + path, {redirect: 'manual', cache: 'no-store'});
+    out[path] = {status: r.status, type: r.type, body: r.type === 'opaqueredirect' ? null : await r.text()};
+  }
+  return out;
+}"""
+
+
+def test_website_host_from_the_page(harness, sdk_server):
+    """The page reads the bucket's website host (``*.cos-website.*.localhost``, another origin):
+    index and error documents through CORS, a redirect as the browser sees it, a private object 403."""
+    _clear(sdk_server)
+    try:
+        for key, acl in (("site/index.html", "public-read"), ("site/404.html", "public-read"),
+                         ("site/private.html", "private")):
+            status, body = _signed(sdk_server, "PUT", BUCKET, key, body=f"<p>{key}</p>".encode(),
+                                   headers={"x-cos-acl": acl, "Content-Type": "text/html"})
+            assert status == 200, body
+        xml = ("<WebsiteConfiguration><IndexDocument><Suffix>index.html</Suffix></IndexDocument>"
+               "<ErrorDocument><Key>site/404.html</Key></ErrorDocument><RoutingRules><RoutingRule><Condition>"
+               "<KeyPrefixEquals>old/</KeyPrefixEquals></Condition><Redirect><ReplaceKeyPrefixWith>site/"
+               "</ReplaceKeyPrefixWith></Redirect></RoutingRule></RoutingRules></WebsiteConfiguration>")
+        status, body = _signed(sdk_server, "PUT", BUCKET, query={"website": ""}, body=xml.encode(),
+                               headers={"Content-Type": "application/xml"})
+        assert status == 200, body
+        base = f"http://{BUCKET}.cos-website.{sdk_server.region}.localhost:{sdk_server.port}/"
+        got = harness.js(FETCH, [base, ["site/", "site/nothing.html", "old/index.html", "site/private.html"]])
+        assert got["site/"] == {"status": 200, "type": "cors", "body": "<p>site/index.html</p>"}
+        assert got["site/nothing.html"] == {"status": 404, "type": "cors", "body": "<p>site/404.html</p>"}
+        assert got["old/index.html"]["type"] == "opaqueredirect"  # a 301 the page may not read, as with COS
+        assert got["site/private.html"]["status"] == 403 and "<Code>AccessDenied</Code>" in got["site/private.html"]["body"]
+    finally:
+        for key in ("site/index.html", "site/404.html", "site/private.html"):
+            _signed(sdk_server, "DELETE", BUCKET, key)
+        _clear(sdk_server)
