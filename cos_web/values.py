@@ -59,6 +59,12 @@ __all__ = [
     "APPENDABLE_CLASSES",
     "MAX_APPEND_SIZE",
     "MAX_RESTORE_DAYS",
+    "MAX_LIFECYCLE_RULES",
+    "MAX_LIFECYCLE_ID",
+    "MAX_LIFECYCLE_DAYS",
+    "TRANSITION_CLASSES",
+    "COLDNESS",
+    "LIFECYCLE_STATUSES",
 ]
 
 # ---------------------------------------------------------------- storage classes
@@ -184,3 +190,23 @@ MAX_RESTORE_DAYS = 36500  # Days of a RestoreRequest: 1..this (COS names no uppe
 # The classes an appendable object may be created in (not intelligent tiering, multi-AZ or archive).
 APPENDABLE_CLASSES = frozenset({"STANDARD", "STANDARD_IA", "NEARLINE"})
 MAX_APPEND_SIZE = 5 << 30  # an appendable object grows to at most 5 GB
+
+# ---------------------------------------------------------------- lifecycle rules
+MAX_LIFECYCLE_RULES = 1000  # rules in one lifecycle configuration
+MAX_LIFECYCLE_ID = 255  # characters of a rule's ID
+MAX_LIFECYCLE_DAYS = 36500  # Days, NoncurrentDays, DaysAfterInitiation at most (COS names no bound)
+LIFECYCLE_STATUSES = ("Enabled", "Disabled")
+# What a Transition / NoncurrentVersionTransition may move objects to: any class but the standard ones.
+TRANSITION_CLASSES = STORAGE_CLASSES - {"STANDARD", "MAZ_STANDARD"}
+# How cold each class is: a transition only ever moves an object to a colder class (never back).
+COLDNESS: dict[str, int] = {
+    "STANDARD": 0,
+    "MAZ_STANDARD": 0,
+    "STANDARD_IA": 1,
+    "NEARLINE": 1,
+    "MAZ_STANDARD_IA": 1,
+    "INTELLIGENT_TIERING": 2,
+    "MAZ_INTELLIGENT_TIERING": 2,
+    "ARCHIVE": 3,
+    "DEEP_ARCHIVE": 4,
+}

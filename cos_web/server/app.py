@@ -251,7 +251,7 @@ def create_app(config: ServerConfig | CosServer | None = None, *, restore_delay:
     app[QUIET_KEY] = server.config.quiet
     if server.config.faults is not None:
         fault_wire.install(app, server, entry)
-    lifecycle.install(app, server)
+    lifecycle.install(app, server, entry)
     app.router.add_route("*", "/{tail:[\\s\\S]*}", entry)  # every path, keys with a newline too
     app.on_response_prepare.append(on_prepare)
 

@@ -46,6 +46,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--restore-delay", type=_duration, default=0.0, metavar="DURATION",
                    help="how long a restore of an ARCHIVE/DEEP_ARCHIVE object takes before its copy is readable "
                         "(x-cos-restore: ongoing-request=\"true\" meanwhile): seconds, or with s/m/h/d (default 0)")
+    p.add_argument("--lifecycle-interval", type=_duration, default=3600.0, metavar="DURATION",
+                   help="how often the buckets' lifecycle rules are applied: seconds, or with s/m/h/d "
+                        "(default 1h; 0: only when asked through /_cos_web/lifecycle, with --faults-admin)")
     p.add_argument("--faults", metavar="RULES",
                    help="inject faults (testing; loopback --host only): rules like "
                         "'op=part part=2 nth=1 action=status:503', ';' between rules (docs/reliability.md); "
@@ -105,7 +108,7 @@ def config_from_args(argv: list[str] | None = None) -> ServerConfig:
         region=args.region, owner_uin=args.owner_uin, quiet=args.quiet, durable=not args.no_fsync,
         idle_timeout=args.idle_timeout, body_timeout=args.body_timeout, max_uploads=max(1, args.max_uploads),
         faults=_faults(p, args), allow_network=args.allow_network, multipart_ttl=args.multipart_ttl,
-        restore_delay=args.restore_delay,
+        restore_delay=args.restore_delay, lifecycle_interval=args.lifecycle_interval,
     )
 
 

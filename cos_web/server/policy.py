@@ -105,6 +105,9 @@ ACTIONS: dict[str, Need] = {
     "DeleteBucketPolicy": Need(COS + "DeleteBucketPolicy", "bucket"),
     "AppendObject": Need(COS + "AppendObject", "object"),
     "PostObjectRestore": Need(COS + "PostObjectRestore", "object"),
+    # lifecycle rules (handlers_lifecycle)
+    **{name: Need(COS + name, "bucket") for name in (
+        "PutBucketLifecycle", "GetBucketLifecycle", "DeleteBucketLifecycle")},
 }
 
 # What else a request needs when it carries these headers.

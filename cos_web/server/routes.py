@@ -17,6 +17,7 @@ from aiohttp import web
 from . import handlers_append as ha
 from . import handlers_bucket as hb
 from . import handlers_config as hc
+from . import handlers_lifecycle as hl
 from . import handlers_multipart as hm
 from . import handlers_object as ho
 from . import handlers_restore as hr
@@ -70,6 +71,10 @@ ROUTES: dict[tuple[str, str, str | None], Route] = {
     ("object", "PUT", "tagging"): _R("PutObjectTagging", hc.put_object_tagging, "owner"),
     ("object", "GET", "tagging"): _R("GetObjectTagging", hc.get_object_tagging, "owner"),
     ("object", "DELETE", "tagging"): _R("DeleteObjectTagging", hc.delete_object_tagging, "owner"),
+    # lifecycle rules (handlers_lifecycle; applied by lifecycle_run)
+    ("bucket", "PUT", "lifecycle"): _R("PutBucketLifecycle", hl.put_lifecycle, "owner"),
+    ("bucket", "GET", "lifecycle"): _R("GetBucketLifecycle", hl.get_lifecycle, "owner"),
+    ("bucket", "DELETE", "lifecycle"): _R("DeleteBucketLifecycle", hl.delete_lifecycle, "owner"),
 }
 
 _CONFIG_HANDLERS = {"PUT": hc.put_config, "POST": hc.put_config, "GET": hc.get_config, "DELETE": hc.delete_config}

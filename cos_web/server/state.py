@@ -15,6 +15,7 @@ from typing import Any
 from . import acl as acls
 from . import cors, sts
 from .authz import Credential
+from .clock import Clock
 from .storage import Storage
 
 DEMO_SECRET_ID = "AKIDcosWebLocalDemoSecretId000000000"
@@ -52,6 +53,8 @@ class ServerConfig:
     multipart_ttl: float = 7 * 86400.0
     # Seconds from a POST Object restore to its readable copy (0: at once; tests set it to see the wait).
     restore_delay: float = 0.0
+    # How often the buckets' lifecycle rules are applied (0: only when asked through /_cos_web/lifecycle).
+    lifecycle_interval: float = 3600.0
 
 
 class NetworkExposure(RuntimeError):
@@ -113,6 +116,8 @@ class CosServer:
         self.owner = acls.owner_id(config.owner_uin)
         self.faults = None  # a faults.Faults when config.faults is set (made by fault_wire.install)
         self.sweeper = None  # a lifecycle.UploadSweeper when multipart_ttl > 0 (made by lifecycle.install)
+        self.clock = Clock()  # what the background sweeps read (tests move it: /_cos_web/clock)
+        self.lifecycle = None  # the lifecycle_run.LifecycleSweeper (made by lifecycle.install)
         for name in config.buckets:
             if self.storage.find_bucket(name) is None:
                 self.storage.create_bucket(name, config.region, {"canned": "private", "grants": []}, [cors.OPEN_RULE])

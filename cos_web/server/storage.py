@@ -42,6 +42,7 @@ from .config_store import ConfigStore
 from .errors import CosServerError
 from .append_store import AppendStore
 from .restore_store import RestoreStore
+from .lifecycle_store import LifecycleStore
 from .metadb import connect
 from .multipart_store import MultipartStore
 from .object_store import ObjectStore
@@ -67,7 +68,8 @@ class DataDirBusy(RuntimeError):
     """Another server holds the data directory."""
 
 
-class Storage(ObjectStore, MultipartStore, ConfigStore, AppendStore, RestoreStore):
+class Storage(ObjectStore, MultipartStore, ConfigStore, AppendStore, RestoreStore,
+              LifecycleStore):
     """The server's state. ``durable=False`` skips fsyncs (for bulk test setup)."""
 
     def __init__(self, data_dir: str, durable: bool = True) -> None:

@@ -89,6 +89,7 @@ def test_handlers_share_helpers_through_one_module():
     graph = _graph()
     handlers = {name for name in graph if name.startswith("handlers_") and name != "handlers_common"}
     assert handlers == {"handlers_bucket", "handlers_object", "handlers_multipart", "handlers_config",
-                        "handlers_append", "handlers_restore"}
+                        "handlers_append", "handlers_restore",
+                        "handlers_lifecycle"}
     for name in handlers:
         assert graph[name] & handlers == set(), name

@@ -35,7 +35,7 @@ def test_error_document_and_headers(raw, key):
 
 def test_unknown_method_and_subresource(raw):
     assert raw.request("PATCH", "a").status == 405
-    reply = raw.request("GET", query={"lifecycle": None})  # a sub-resource the server does not have yet
+    reply = raw.request("GET", query={"intelligenttiering": None})  # a sub-resource the server does not have yet
     assert reply.status == 501
 
 
