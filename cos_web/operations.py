@@ -686,6 +686,37 @@ def _no_website(params: Mapping[str, Any], err: Any) -> dict[str, Any] | None:
     return None
 
 
+# ---------------------------------------------------------------- bucket lifecycle (lifecycle)
+
+
+def _build_lifecycle(params: Mapping[str, Any], headers: dict[str, Any]) -> str:
+    """putBucketLifecycle: ``LifecycleConfiguration.Rules`` or ``Rules``, each rule as given, as
+    ``<LifecycleConfiguration><Rule>…``; checked before sending (`lifecycle_check`), which the JS SDK is not."""
+    from .lifecycle_check import check_rules  # on this call only, not at `import cos_web`
+
+    conf = params.get("LifecycleConfiguration")
+    rules = (conf.get("Rules") if isinstance(conf, Mapping) else None) or params.get("Rules") or []
+    check_rules(rules)
+    return _xml_body(headers, {"LifecycleConfiguration": {"Rule": copy.deepcopy(rules)}})
+
+
+def _lifecycle(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    """getBucketLifecycle: ``Rules``, always a list (each rule as parsed: one Transition is a dict)."""
+    conf = reply.json.get("LifecycleConfiguration") if isinstance(reply.json, Mapping) else None
+    rules = conf.get("Rule") if isinstance(conf, Mapping) else None
+    return {"Rules": copy.deepcopy(as_list(rules))}
+
+
+def _no_lifecycle(params: Mapping[str, Any], err: Any) -> dict[str, Any] | None:
+    """A 404 NoSuchLifecycleConfiguration is a result with no rules (only that code, as the JS SDK)."""
+    if err.statusCode == 404 and err.code == "NoSuchLifecycleConfiguration":
+        result: dict[str, Any] = {"Rules": [], "statusCode": 404}
+        if err.headers:
+            result["headers"] = err.headers
+        return result
+    return None
+
+
 # ---------------------------------------------------------------- the table
 
 _LIST_BUCKET_QUERY = {
@@ -999,5 +1030,11 @@ OPERATIONS: dict[str, Op] = {
             build=_build_restore,
             shape=_whole,  # 202 (started) or 200 (extended): statusCode tells them apart
         ),
+        # ------------------------------------------------------------ bucket lifecycle (lifecycle)
+        Op("putBucketLifecycle", "PUT", "name/cos:PutBucketLifecycle", subresource="lifecycle",
+           build=_build_lifecycle),
+        Op("getBucketLifecycle", "GET", "name/cos:GetBucketLifecycle", subresource="lifecycle", shape=_lifecycle,
+           tolerate=_no_lifecycle),
+        Op("deleteBucketLifecycle", "DELETE", "name/cos:DeleteBucketLifecycle", subresource="lifecycle"),
     )
 }
