@@ -116,6 +116,7 @@ class Op:
     acl: str | None = None  # "bucket" / "object": which ACL values are allowed
     resource_key: str | None = None  # param that names the Scope prefix instead of Key
     raw_response: bool = False  # the body is data (getObject), not XML
+    data_type: str | None = None  # raw_response read as this whatever DataType says (selectObjectContent)
     upload_progress: bool = False  # onProgress reports request-body progress
     service: bool = False  # a call to the service endpoint (getService): no Bucket, ServiceDomain's URL
 
@@ -425,6 +426,32 @@ def _options_forbidden(params: Mapping[str, Any], err: Any) -> dict[str, Any] | 
     if err.statusCode == 403:
         return {"OptionsForbidden": True, "statusCode": 403}
     return None
+
+
+# ---------------------------------------------------------------- select (SELECT Object Content)
+
+
+def _select(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    """util.parseSelectPayload: Body is the whole stream as a binary string (one character a byte),
+    Payload the Records events' payloads as text, joined. Stats, Progress and error events are
+    read and dropped, as in the JS SDK (an error event does not fail the call there either)."""
+    from .eventstream import EventStreamError, decode
+
+    raw = reply.body if isinstance(reply.body, bytes) else bytes(reply.body or b"")
+    try:
+        messages = decode(raw)
+    except EventStreamError as exc:
+        from .errors import CosError
+
+        raise CosError(f"The select response is not a valid event stream: {exc}", code="EventStreamError",
+                       statusCode=reply.statusCode, headers=reply.headers) from None
+    records = [m.payload.decode("utf-8", "replace") for m in messages if m.event_type == "Records"]
+    return {"Body": raw.decode("latin-1"), "Payload": "".join(records)}
+
+
+def _select_no_content(params: Mapping[str, Any], err: Any) -> dict[str, Any] | None:
+    """selectObjectContent's callback turns a 204 into ``{statusCode: 204}``."""
+    return {"statusCode": 204} if err.statusCode == 204 else None
 
 
 # ---------------------------------------------------------------- stored bucket configurations
@@ -1036,5 +1063,21 @@ OPERATIONS: dict[str, Op] = {
         Op("getBucketLifecycle", "GET", "name/cos:GetBucketLifecycle", subresource="lifecycle", shape=_lifecycle,
            tolerate=_no_lifecycle),
         Op("deleteBucketLifecycle", "DELETE", "name/cos:DeleteBucketLifecycle", subresource="lifecycle"),
+        # ------------------------------------------------------------ select (SELECT Object Content)
+        Op(
+            "selectObjectContent",
+            "POST",
+            "name/cos:GetObject",  # COS: select is allowed by cos:GetObject
+            key=True,
+            subresource="select",
+            query={"SelectType": "select-type"},
+            version_id=True,
+            required=("SelectType",),
+            build=_xml_doc("SelectRequest", lambda p: p.get("SelectRequest") or {}),
+            shape=_select,
+            tolerate=_select_no_content,
+            raw_response=True,
+            data_type="bytes",  # the event stream, whatever DataType says (the JS SDK reads an ArrayBuffer)
+        ),
     )
 }

@@ -154,7 +154,7 @@ def prepare(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> Prepa
             ]
     response_type = "text"
     if op.raw_response:
-        response_type = params.get("DataType") or "bytes"
+        response_type = op.data_type or params.get("DataType") or "bytes"
     return Prepared(
         op=op,
         params=params,

@@ -210,3 +210,8 @@ COLDNESS: dict[str, int] = {
     "ARCHIVE": 3,
     "DEEP_ARCHIVE": 4,
 }
+
+# ---------------------------------------------------------------- select (SELECT Object Content)
+MAX_SELECT_EXPRESSION = 256 << 10  # COS: an SQL expression is at most 256 KB
+MAX_SELECT_RECORD = 1 << 20  # COS: one record (read or returned) is at most 1 MB
+SELECT_TYPE = "2"  # ?select&select-type=2: the only version of the API

@@ -28,11 +28,11 @@ SERVICE_RE = re.compile(r"^cos\.(?P<region>[a-z0-9-]+)\.")
 # Sub-resources COS has that this server does not implement.
 UNSUPPORTED = {
     "tagging", "versioning", "versions", "referer", "logging",
-    "replication", "inventory", "domain", "encryption", "select", "intelligenttiering",
+    "replication", "inventory", "domain", "encryption", "intelligenttiering",
     "object-lock", "retention", "accelerate", "origin", "symlink", "rename",
 }
 SUBRESOURCES = ("acl", "cors", "location", "uploads", "delete", "partNumber", "uploadId", "append", "restore", "policy",
-                "lifecycle", *KINDS)
+                "lifecycle", "select", *KINDS)
 
 
 @dataclass

@@ -108,6 +108,7 @@ ACTIONS: dict[str, Need] = {
     # lifecycle rules (handlers_lifecycle)
     **{name: Need(COS + name, "bucket") for name in (
         "PutBucketLifecycle", "GetBucketLifecycle", "DeleteBucketLifecycle")},
+    "SelectObjectContent": Need(COS + "GetObject", "object"),  # COS: select needs cos:GetObject
 }
 
 # What else a request needs when it carries these headers.

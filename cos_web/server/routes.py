@@ -22,6 +22,7 @@ from . import handlers_multipart as hm
 from . import handlers_object as ho
 from . import handlers_restore as hr
 from . import bucket_policy as bp
+from . import handlers_select as hs
 from . import sts
 from .configs import KINDS
 from .context import Ctx
@@ -68,6 +69,7 @@ ROUTES: dict[tuple[str, str, str | None], Route] = {
     ("object", "DELETE", "uploadId"): _R("AbortMultipartUpload", hm.abort, "bucket-write"),
     ("object", "POST", "append"): _R("AppendObject", ha.append_object, "bucket-write"),
     ("object", "POST", "restore"): _R("PostObjectRestore", hr.restore_object, "bucket-write"),
+    ("object", "POST", "select"): _R("SelectObjectContent", hs.select_object, "object-read"),  # cos:GetObject
     ("object", "PUT", "tagging"): _R("PutObjectTagging", hc.put_object_tagging, "owner"),
     ("object", "GET", "tagging"): _R("GetObjectTagging", hc.get_object_tagging, "owner"),
     ("object", "DELETE", "tagging"): _R("DeleteObjectTagging", hc.delete_object_tagging, "owner"),
