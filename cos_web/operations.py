@@ -99,6 +99,9 @@ class Op:
     method: str  # HTTP method
     action: str  # the CAM action named in getAuthorization's Scope
     key: bool = False  # object call (needs Key) rather than bucket call
+    # a bucket call that still puts a Key, when given, in its path and signature, as the JS SDK's
+    # getBucketWebsite and getBucketReferer do (COS serves the sub-resource on "/" only)
+    key_optional: bool = False
     subresource: str = ""  # e.g. "acl" -> ?acl
     query: Mapping[str, str] = field(default_factory=dict)  # param -> query name
     query_defaults: Mapping[str, str] = field(default_factory=dict)  # query name -> value when absent
@@ -123,6 +126,11 @@ class Op:
     @property
     def retryable(self) -> bool:
         return self.idempotent is not False
+
+    @property
+    def path_key(self) -> bool:
+        """Whether a Key given to this call goes into its URL path (and signature)."""
+        return self.key or self.key_optional
 
     @property
     def snake(self) -> str:
@@ -800,7 +808,7 @@ OPERATIONS: dict[str, Op] = {
         Op("putBucketWebsite", "PUT", "name/cos:PutBucketWebsite", subresource="website", build=_build_website,
            required=("WebsiteConfiguration",)),
         Op("getBucketWebsite", "GET", "name/cos:GetBucketWebsite", subresource="website", shape=_website,
-           tolerate=_no_website),
+           tolerate=_no_website, key_optional=True),
         Op("deleteBucketWebsite", "DELETE", "name/cos:DeleteBucketWebsite", subresource="website"),
         # ------------------------------------------------------------ stored bucket configurations
         Op("putBucketTagging", "PUT", "name/cos:PutBucketTagging", subresource="tagging",
@@ -811,7 +819,8 @@ OPERATIONS: dict[str, Op] = {
         Op("putBucketReferer", "PUT", "name/cos:PutBucketReferer", subresource="referer", build=_build_referer,
            required=("RefererConfiguration",)),
         Op("getBucketReferer", "GET", "name/cos:GetBucketReferer", subresource="referer", shape=_referer,
-           tolerate=_missing(("NoSuchRefererConfiguration",), lambda: {"WebsiteConfiguration": {}})),
+           tolerate=_missing(("NoSuchRefererConfiguration",), lambda: {"WebsiteConfiguration": {}}),
+           key_optional=True),
         Op("putBucketLogging", "PUT", "name/cos:PutBucketLogging", subresource="logging",
            build=_xml_doc("BucketLoggingStatus", lambda p: p.get("BucketLoggingStatus") or "")),
         Op("getBucketLogging", "GET", "name/cos:GetBucketLogging", subresource="logging", shape=_logging),

@@ -223,9 +223,9 @@ def check(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> dict[st
     for name, value in params.items():
         _check_kind(name, value)
     key = params.get("Key")
-    if op.key:
-        if not key:
-            raise invalid_parameter("Key", "missing param Key")
+    if op.key and not key:
+        raise invalid_parameter("Key", "missing param Key")
+    if op.path_key and isinstance(key, str) and key:
         if not options.get("UseRawKey") and key.startswith("/"):
             key = params["Key"] = key[1:]
     for name in op.required:

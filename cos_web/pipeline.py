@@ -184,7 +184,7 @@ class Pipeline:
                 "Bucket": prepared.params.get("Bucket") or "",
                 "Region": prepared.params.get("Region") or "",
                 "Method": prepared.method,
-                "Key": prepared.params.get("Key") if op.key else "",
+                "Key": prepared.params.get("Key") if op.path_key else "",
                 "Pathname": prepared.pathname,
                 "Query": prepared.query,
                 "Headers": prepared.headers,

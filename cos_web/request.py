@@ -101,7 +101,7 @@ def prepare(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> Prepa
 
     bucket = params.get("Bucket") or ""
     region = params.get("Region") or ""
-    key = params.get("Key") if op.key else None
+    key = params.get("Key") if op.path_key else None
     if op.service:
         url = service_url(region, js_str(params.get("AppId") or ""), options.get("ServiceDomain") or "",
                           options.get("Protocol"))

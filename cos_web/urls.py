@@ -130,7 +130,8 @@ def get_url(
 
 def service_url(region: str = "", app_id: str = "", domain: str = "", protocol: str | None = None) -> str:
     """getService's endpoint as the JS SDK makes it: ``ServiceDomain`` with ``{{Region}}`` and
-    ``{{AppId}}`` filled in, else ``cos.{Region}.myqcloud.com``, else ``service.cos.myqcloud.com``."""
+    ``{{AppId}}`` filled in, else ``cos.{Region}.myqcloud.com``, else ``service.cos.myqcloud.com``;
+    with no "/" added (a ServiceDomain with a path is requested at that path, as the JS SDK does)."""
     if protocol in ("http", "https"):
         protocol += ":"
     protocol = protocol or default_protocol()
@@ -144,7 +145,7 @@ def service_url(region: str = "", app_id: str = "", domain: str = "", protocol: 
         domain = f"{protocol}//cos.{region}.myqcloud.com"
     else:
         domain = f"{protocol}//service.cos.myqcloud.com"
-    return domain + "/"
+    return domain
 
 
 def url_host(url: str) -> str:

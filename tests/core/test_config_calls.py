@@ -107,14 +107,14 @@ def test_object_tags_are_checked_and_sent():
 def test_get_service_endpoint():
     from cos_web.urls import service_url
 
-    assert service_url("", protocol="https:") == "https://service.cos.myqcloud.com/"
-    assert service_url("ap-beijing", protocol="http") == "http://cos.ap-beijing.myqcloud.com/"
+    assert service_url("", protocol="https:") == "https://service.cos.myqcloud.com"
+    assert service_url("ap-beijing", protocol="http") == "http://cos.ap-beijing.myqcloud.com"
     assert service_url("ap-beijing", "125", "my.host/{{Region}}/{{AppId}}/{{x}}/", "https:") == \
-        "https://my.host/ap-beijing/125//"
+        "https://my.host/ap-beijing/125/"
     assert COS(SecretId="a", SecretKey="b", ServiceDomain="s.example").options["ServiceDomain"] == "s.example"
     cos, sent = make()
     cos.options["ServiceDomain"] = "http://cos.{{Region}}.localhost:9"
     asyncio.run(cos.getService(Region="ap-chengdu"))  # no Bucket needed
     asyncio.run(cos.get_service())
-    assert [r.url for r in sent] == ["http://cos.ap-chengdu.localhost:9/", "http://cos..localhost:9/"]
+    assert [r.url for r in sent] == ["http://cos.ap-chengdu.localhost:9", "http://cos..localhost:9"]
     assert "Host" not in sent[0].headers or sent[0].headers["Host"] == "cos.ap-chengdu.localhost:9"
