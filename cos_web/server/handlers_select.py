@@ -26,9 +26,9 @@ from .context import Ctx, check_key
 from .errors import CosServerError
 from .handlers_common import check_body_md5, read_body
 from .restore_store import check_readable
-from .select_engine import Limits, run
-from .select_formats import parse_settings
-from .select_sql import parse, select_error
+from .select_engine import Limits, Outcome, run
+from .select_formats import Settings, parse_settings
+from .select_sql import Query, parse, select_error
 from .transfer import reset
 
 # This server's bounds on one select (COS's own are larger; these keep the local server responsive).
@@ -37,6 +37,8 @@ MAX_INPUT_BYTES = 128 << 20  # the data after decompression
 MAX_OUTPUT_BYTES = 128 << 20  # the records returned
 QUERY_SECONDS = 30.0  # reading, loading and querying
 REQUEST_LIMIT = MAX_SELECT_EXPRESSION + (64 << 10)  # the SelectRequest document
+MAX_RUNNING = 2  # selects reading/querying at once (each holds up to the limits above in memory); more: SlowDown
+_running = 0  # in this process (the handlers share one event loop)
 
 
 async def select_object(ctx: Ctx, request: web.Request) -> web.StreamResponse:
@@ -55,6 +57,19 @@ async def select_object(ctx: Ctx, request: web.Request) -> web.StreamResponse:
         raise select_error("ExpressionTooLong", f"The expression is longer than {MAX_SELECT_EXPRESSION} bytes.")
     query = parse(expression)
     settings = parse_settings(root)
+    global _running
+    if _running >= MAX_RUNNING:
+        raise CosServerError("SlowDown", f"At most {MAX_RUNNING} selects run at once here; retry later.")
+    _running += 1
+    try:
+        size, outcome = await _run(ctx, query, settings)
+    finally:
+        _running -= 1
+    return await _send(ctx, request, settings, size, outcome)
+
+
+async def _run(ctx: Ctx, query: Query, settings: Settings) -> tuple[int, Outcome]:
+    """(the stored size, what the query produced): the object read whole, the query in a worker thread."""
     record, fh = ctx.storage.open_object(ctx.bucket, ctx.key)
     try:
         check_readable(ctx.storage, record, ctx.now(), "GET")  # archived, not restored: InvalidObjectState
@@ -65,14 +80,18 @@ async def select_object(ctx: Ctx, request: web.Request) -> web.StreamResponse:
     finally:
         fh.close()
     limits = Limits(MAX_INPUT_BYTES, MAX_OUTPUT_BYTES, MAX_SELECT_RECORD, QUERY_SECONDS)
-    outcome = await asyncio.to_thread(run, data, query, settings, limits)
+    return record.size, await asyncio.to_thread(run, data, query, settings, limits)
+
+
+async def _send(ctx: Ctx, request: web.Request, settings: Settings, size: int, outcome: Outcome) -> web.StreamResponse:
+    """200 and the events: records, then Progress/Stats/End, or the error met after some records."""
     response = web.StreamResponse(status=200, headers={"Content-Type": "application/octet-stream"})
     await response.prepare(request)
     events = list(select_stream.chunk_records(outcome.records))
     if outcome.error is not None:
         events.append(select_stream.error_event(outcome.error.code, outcome.error.message))
     else:
-        counts = (record.size, outcome.processed, outcome.returned)
+        counts = (size, outcome.processed, outcome.returned)
         if settings.progress:
             events.append(select_stream.progress_event(*counts))
         events += [select_stream.stats_event(*counts), select_stream.end_event()]

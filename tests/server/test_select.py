@@ -363,3 +363,43 @@ def test_python_sdk_sees_errors(sdk, raw, key):
                                   ExpressionType="SQL", InputSerialization={"CSV": {}},
                                   OutputSerialization={"CSV": {}})
     assert caught.value.get_error_code() == "UnsupportedFunction"
+
+
+def test_random_expressions_fail_only_with_cos_errors():
+    """Token soup (seeded): the parser and engine answer a COS error or records, never crash or reach
+    SQLite with SQL it refuses (InvalidQuery would mean the translator wrote something wrong)."""
+    import random
+
+    from cos_web.server.errors import CosServerError
+    from cos_web.server.select_formats import CsvIn, CsvOut, Settings
+    from cos_web.server.select_sql import parse
+
+    words = ["SELECT", "*", "FROM", "COSObject", "s", "WHERE", "LIMIT", "AS", "AND", "OR", "NOT", "LIKE", "ESCAPE",
+             "IS", "NULL", "BETWEEN", "IN", "CAST", "(", ")", ",", ".", "_1", "_2", "s._1", "name", "'a'", "'%'", "1",
+             "2.5", "=", "<>", "<", ">", "+", "-", "/", "%", "||", "COUNT", "SUM", "AVG", "MIN", "MAX", "LOWER",
+             "SUBSTRING", "FOR", "TRIM", "COALESCE", "NULLIF", "INT", "STRING", "TRUE", "FALSE", '"q"', "[", ";"]
+    settings = Settings("NONE", CsvIn(header="USE"), None, CsvOut(), False)
+    limits = select_engine.Limits(1 << 20, 1 << 20, 1 << 20, 5.0)
+    rng = random.Random(16)
+    ran = 0
+    for _ in range(4000):
+        tokens = ["SELECT"] + [rng.choice(words) for _ in range(rng.randint(1, 12))]
+        at = rng.randint(1, len(tokens))
+        tokens[at:at] = ["FROM", "COSObject", "s"]
+        try:
+            query = parse(" ".join(tokens))
+            ran += 1
+            select_engine.run(b"_1,name,_2\n1,a,2\nx,,3\n", query, settings, limits)
+        except CosServerError as exc:
+            assert exc.code != "InvalidQuery", (" ".join(tokens), exc.message)
+    assert ran > 50  # enough soups parsed to exercise the engine
+
+
+def test_selects_running_at_once_are_bounded(raw, key, monkeypatch):
+    monkeypatch.setattr(handlers_select, "MAX_RUNNING", 0)
+    put(raw, key, PEOPLE)
+    reply = select(raw, key, request_xml("SELECT * FROM COSObject", csv_in()))
+    assert (reply.status, reply.xml_text("Code")) == (503, "SlowDown")
+    monkeypatch.setattr(handlers_select, "MAX_RUNNING", 1)
+    assert records(select(raw, key, request_xml("SELECT COUNT(*) FROM COSObject", csv_in()))) == "4\n"
+    assert handlers_select._running == 0
