@@ -9,6 +9,7 @@ Absolute times are kept as context only.
     python -m bench                 # full run (< 10 min on 2 cores)
     python -m bench --quick         # tiny sizes, one repetition: proves the code paths run
     python -m bench --profile       # also: Chromium CPU profile + py-spy on the server (bench/profile.md)
+    python -m bench --only 3        # only row 3 (small calls), printed; BENCHMARKS.md left alone
 """
 
 from __future__ import annotations
@@ -257,7 +258,23 @@ class Bench:
 
     # ------------------------------------------------------------------ the whole run
 
-    def run(self) -> list[Figure]:
+    def small_rows(self, target: str) -> None:
+        """Row 3: putObject and headObject, sequential and ``inflight`` at a time, vs the JS SDK."""
+        c = self.cfg
+        self.log(f"row 3: {c.ops} putObject (1 KB) + headObject, sequential and {c.inflight} in flight")
+        small = self.small_ops()
+        for inflight, label in ((1, "sequential"), (c.inflight, f"{c.inflight} in flight")):
+            for op, what in (("put", "putObject 1 KB"), ("head", "headObject")):
+                series = small[f"{op}/{inflight}"]
+                web, js, raw = (median(series[k]) for k in ("cos_web", "cos-js-sdk-v5", "raw fetch"))
+                ratio = web / js
+                self.figures.append(Figure(3, f"{c.ops} × {what}, {label}, vs cos-js-sdk-v5", web, js, "ops/s", ratio,
+                                           target, ratio >= 0.8, note=f"raw fetch {raw:.0f} ops/s", samples=series))  # fmt: skip
+
+    def run(self, only: set[int] | None = None) -> list[Figure]:
+        if only == {3}:
+            self.small_rows("≥ 0.8×")
+            return self.figures
         c = self.cfg
         big = random_file(c.big)
         huge = random_file(c.huge)
@@ -282,15 +299,7 @@ class Bench:
         self.figures.append(Figure(2, "same upload vs raw fetch PUTs (same parts, same concurrency)",
                                    web, raw, "MB/s", ratio2, target[2], ratio2 >= 0.9))  # fmt: skip
 
-        self.log(f"row 3: {c.ops} putObject (1 KB) + headObject, sequential and {c.inflight} in flight")
-        small = self.small_ops()
-        for inflight, label in ((1, "sequential"), (c.inflight, f"{c.inflight} in flight")):
-            for op, what in (("put", "putObject 1 KB"), ("head", "headObject")):
-                series = small[f"{op}/{inflight}"]
-                web, js, raw = (median(series[k]) for k in ("cos_web", "cos-js-sdk-v5", "raw fetch"))
-                ratio = web / js
-                self.figures.append(Figure(3, f"{c.ops} × {what}, {label}, vs cos-js-sdk-v5", web, js, "ops/s", ratio,
-                                           target[3], ratio >= 0.8, note=f"raw fetch {raw:.0f} ops/s", samples=series))  # fmt: skip
+        self.small_rows(target[3])
 
         self.log(f"row 4: getObject {c.big // MB} MB as Blob")
         get_key = self.key("get", c.big // MB)
@@ -414,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="Markdown table (default BENCHMARKS.md)")
     p.add_argument("--json", default=str(BENCH / "results.json"), help="raw results (default bench/results.json)")
     p.add_argument("--reps", type=int, help="repetitions of every measured figure (overrides the defaults)")
+    p.add_argument("--only", type=int, choices=[3], help="only this row (3: the small calls), printed, no report written")
     p.add_argument("--render", action="store_true", help="only rewrite --out from --json (e.g. after editing bench/NOTES.md)")
     args = p.parse_args(argv)
     if args.render:
@@ -442,8 +452,12 @@ def main(argv: list[str] | None = None) -> int:
     profile_s = None
     with Session(log=log) as session:
         bench = Bench(cfg, session, log)
-        figures = bench.run()
+        figures = bench.run({args.only} if args.only else None)
         elapsed = time.monotonic() - t0
+        if args.only:
+            for f in figures:
+                print(f"{f.row}  {f.ratio:5.2f}×  {fmt(f.measured, f.unit)} vs {fmt(f.baseline, f.unit)}  {f.figure} ({f.note})")
+            return 0
         if args.profile:
             from .profile import run_profiles
 

@@ -18,7 +18,9 @@ task starts eagerly (:func:`start_call`: the request is on the wire when the cal
 returns), a request's reply wakes the awaiting task inside the XHR/fetch event
 (:class:`InlineFuture`), and a call's awaiters are woken from a JS microtask as the
 call ends (:func:`call_ending`): each saves one trip through the browser's event
-loop (a MessageChannel task) per call.
+loop (a MessageChannel task) per call. An upload task (a queued putObject) gets the
+same: its runner is started as a call (:func:`start_call`) and the future its caller
+awaits (:func:`outcome_future`) wakes its awaiters from a microtask too.
 
 The switch: ``COS_WEB_FASTPATH=0`` in the environment when cos_web is imported
 (under Pyodide: ``os.environ`` before the import), or :func:`set_enabled` at any
@@ -41,6 +43,7 @@ __all__ = [
     "check_internals",
     "start_call",
     "call_ending",
+    "outcome_future",
     "reply_future",
     "InlineFuture",
     "no_task_running",
@@ -99,6 +102,9 @@ def check_internals() -> list[str]:
     loop_cls = getattr(webloop, "WebLoop", None)
     if task_cls is None or not issubclass(task_cls, asyncio.Task):
         return problems + ["pyodide.webloop.PyodideTask is not an asyncio.Task subclass"]
+    future_cls = getattr(webloop, "PyodideFuture", None)
+    if future_cls is None or not issubclass(future_cls, asyncio.Future):
+        problems.append("pyodide.webloop.PyodideFuture is not an asyncio.Future subclass")
     if loop_cls is None or not callable(getattr(loop_cls, "_decrement_in_progress", None)):
         problems.append("WebLoop._decrement_in_progress is gone")
     loop = asyncio.get_event_loop()
@@ -131,9 +137,34 @@ def _check_task_bookkeeping(loop: Any, task_cls: Any) -> list[str]:
 
 
 _CALL_TASK: Any = None
-_FLUSH: list[Any] = []  # call tasks that finished in this browser task: wake their awaiters
+_OUTCOME: Any = None
+_FLUSH: list[Any] = []  # call tasks / outcomes settled in this browser task: wake their awaiters
 _FLUSH_PROXY: Any = None
 _QUEUE_MICROTASK: Any = None
+
+
+def _microtask_flush() -> None:
+    """Make the JS microtask that wakes the awaiters of what is in ``_FLUSH`` (once)."""
+    global _FLUSH_PROXY, _QUEUE_MICROTASK
+    if _FLUSH_PROXY is None:
+        import js  # type: ignore[import-not-found]
+        from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
+
+        def flush() -> None:
+            items = list(_FLUSH)
+            _FLUSH.clear()
+            for item in items:
+                item._wake_waiters()
+
+        _QUEUE_MICROTASK = js.queueMicrotask
+        _FLUSH_PROXY = create_proxy(flush)
+
+
+def _wake_soon(item: Any) -> None:
+    """Wake ``item``'s awaiters from a microtask (one microtask for all settled in this turn)."""
+    _FLUSH.append(item)
+    if len(_FLUSH) == 1:
+        _QUEUE_MICROTASK(_FLUSH_PROXY)
 
 
 def _call_task_class() -> Any:
@@ -145,11 +176,11 @@ def _call_task_class() -> Any:
     microtask that runs the awaiters' wake-ups once the finishing step has returned,
     in the same browser task (where the JS SDK would run its callback).
     """
-    global _CALL_TASK, _FLUSH_PROXY, _QUEUE_MICROTASK
+    global _CALL_TASK
     if _CALL_TASK is None:
-        import js  # type: ignore[import-not-found]
-        from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
         from pyodide.webloop import PyodideTask  # type: ignore[import-not-found]
+
+        _microtask_flush()
 
         class CallTask(PyodideTask):  # type: ignore[misc, valid-type]
             def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -181,16 +212,83 @@ def _call_task_class() -> Any:
                         self._num_done_callbacks -= 1
                         super().add_done_callback(fn, context=ctx)
 
-        def flush() -> None:
-            tasks = list(_FLUSH)
-            _FLUSH.clear()
-            for task in tasks:
-                task._wake_waiters()
-
-        _QUEUE_MICROTASK = js.queueMicrotask
-        _FLUSH_PROXY = create_proxy(flush)
         _CALL_TASK = CallTask
     return _CALL_TASK
+
+
+def _outcome_class() -> Any:
+    """PyodideFuture whose awaiters are woken by a JS microtask once it is settled.
+
+    An upload task's outcome is settled inside its runner's step (a task is running, so
+    the awaiters cannot be stepped right there); instead of ``call_soon`` (one more
+    browser task) they run from the microtask that follows that step, as a call's do.
+    """
+    global _OUTCOME
+    if _OUTCOME is None:
+        from pyodide.webloop import PyodideFuture  # type: ignore[import-not-found]
+
+        _microtask_flush()
+
+        class OutcomeFuture(PyodideFuture):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                self._waiters: list[tuple[Any, Any]] = []
+                super().__init__(*args, **kwargs)
+
+            def add_done_callback(self, fn: Any, *, context: Any = None) -> None:
+                if self.done():
+                    super().add_done_callback(fn, context=context)
+                else:
+                    self._waiters.append((fn, context))
+
+            def remove_done_callback(self, fn: Any) -> int:
+                before = len(self._waiters)
+                self._waiters = [(f, c) for f, c in self._waiters if f != fn]
+                return before - len(self._waiters) + super().remove_done_callback(fn)
+
+            def set_result(self, result: Any) -> None:
+                super().set_result(result)
+                if self._waiters:
+                    _wake_soon(self)
+
+            def set_exception(self, exception: Any) -> None:
+                super().set_exception(exception)
+                if self._waiters:
+                    _wake_soon(self)
+
+            def cancel(self, msg: Any = None) -> bool:
+                done = super().cancel(msg)
+                if done and self._waiters:
+                    _wake_soon(self)
+                return done
+
+            def _wake_waiters(self) -> None:
+                waiters, self._waiters = self._waiters, []
+                loop = self.get_loop()
+                inline = no_task_running(loop)
+                for fn, ctx in waiters:
+                    if inline:
+                        run_done_callback(loop, fn, ctx, self, "an upload's awaiter")
+                    else:  # a task is running: the usual way (call_soon)
+                        super().add_done_callback(fn, context=ctx)
+
+        _OUTCOME = OutcomeFuture
+    return _OUTCOME
+
+
+def outcome_future(loop: asyncio.AbstractEventLoop) -> asyncio.Future[Any]:
+    """The future an upload call's caller awaits: under Pyodide with the fast path on, an
+    OutcomeFuture counted as ``WebLoop.create_future`` counts its futures; else
+    ``loop.create_future()``."""
+    if _ENABLED and type(loop).__module__ == "pyodide.webloop" and hasattr(loop, "_in_progress"):
+        try:
+            cls = _outcome_class()
+        except Exception:
+            return loop.create_future()
+        fut = cls(loop=loop)
+        loop._in_progress += 1  # type: ignore[attr-defined]
+        fut.add_done_callback(loop._decrement_in_progress)  # type: ignore[attr-defined]
+        return fut
+    return loop.create_future()
 
 
 def start_call(loop: asyncio.AbstractEventLoop, coro: Any) -> asyncio.Task[Any]:
@@ -223,9 +321,7 @@ def call_ending() -> None:
         return
     task = asyncio.current_task()
     if isinstance(task, _CALL_TASK):
-        _FLUSH.append(task)
-        if len(_FLUSH) == 1:
-            _QUEUE_MICROTASK(_FLUSH_PROXY)
+        _wake_soon(task)
 
 
 # ---------------------------------------------------------------- a request's reply
@@ -266,12 +362,15 @@ class InlineFuture:
     A transport's JS helper settles it inside the browser's XHR/fetch event (as a JS SDK
     callback runs), instead of scheduling the wake-up as one more task of the browser's
     event loop, as an awaited JS Promise does; when that is not safe (a task is running:
-    e.g. ``abort()`` settled it synchronously) it falls back to ``call_soon``.
+    e.g. ``abort()`` settled it synchronously) it falls back to ``call_soon``. Cancelling it
+    aborts its request (``handle``, set by the transport) at once, not when the awaiting task
+    next runs: a request cancelled in the turn it was made is never sent.
     """
 
-    __slots__ = ("_loop", "_asyncio_future_blocking", "_callbacks", "_state", "_result")
+    __slots__ = ("_loop", "_asyncio_future_blocking", "_callbacks", "_state", "_result", "handle")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.handle: Any = None  # what .abort() aborts (the XHR or an AbortController)
         self._loop = loop
         self._asyncio_future_blocking = False
         self._callbacks: list[tuple[Any, Any]] = []
@@ -314,6 +413,11 @@ class InlineFuture:
         if self._state:
             return False
         self._state = 2
+        if self.handle is not None:
+            try:
+                self.handle.abort()
+            except Exception:
+                pass  # the awaiting task aborts it again as it unwinds
         callbacks, self._callbacks = self._callbacks, []
         for fn, ctx in callbacks:
             self._loop.call_soon(fn, self, context=ctx)

@@ -17,6 +17,7 @@ with ``progress_while_sending = False`` / ``progress_while_receiving = False``).
 from __future__ import annotations
 
 import asyncio
+import weakref
 from dataclasses import replace
 from typing import Any
 
@@ -41,21 +42,64 @@ def watches(transport: Any, request: Request) -> bool:
     return True
 
 
+class _Watch:
+    """One request under the idle clock: its task, when it last made progress, its limit."""
+
+    __slots__ = ("task", "last", "idle", "expired")
+
+    def __init__(self, task: asyncio.Task[Any], last: float, idle: float) -> None:
+        self.task, self.last, self.idle, self.expired = task, last, idle, False
+
+
+class _Sweeper:
+    """The idle clocks of one event loop: one timer, every ``idle / 8`` s while any request is
+    watched, cancels the task of each request silent for its ``idle``. (A timer per request
+    cost a browser ``setTimeout`` and its proxy per small request, each firing 30 s later.)"""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.watched: set[_Watch] = set()
+        self.timer: asyncio.Handle | None = None
+        self.step = 0.0
+
+    def add(self, watch: _Watch) -> None:
+        self.watched.add(watch)
+        step = watch.idle / 8
+        if self.timer is None or step < self.step:
+            if self.timer is not None:
+                self.timer.cancel()
+            self.step = step
+            self.timer = self.loop.call_later(step, self.sweep)
+
+    def sweep(self) -> None:
+        self.timer = None
+        now = self.loop.time()
+        for watch in list(self.watched):
+            if now - watch.last >= watch.idle:
+                self.watched.discard(watch)
+                watch.expired = True
+                watch.task.cancel()
+        if self.watched:
+            self.step = min(w.idle for w in self.watched) / 8
+            self.timer = self.loop.call_later(self.step, self.sweep)
+
+
+_SWEEPERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Sweeper] = weakref.WeakKeyDictionary()
+
+
 async def send_watched(transport: Transport, request: Request, total: float | None, idle: float | None) -> Response:
     """Send, aborted after ``total`` s in all (TimeoutError) or ``idle`` s without progress (IdleTimeout)."""
-    if not idle or not watches(transport, request):
+    task = asyncio.current_task()
+    if not idle or task is None or not watches(transport, request):
         return await send_with_timeout(transport, request, total)
     loop = asyncio.get_running_loop()
-    idle_clock = asyncio.timeout(idle)
-    renewed = loop.time()
-    step = idle / 8  # renew the deadline at most this often: progress events come every few ms
+    sweeper = _SWEEPERS.get(loop)
+    if sweeper is None:
+        sweeper = _SWEEPERS[loop] = _Sweeper(loop)
+    watch = _Watch(task, loop.time(), idle)
 
     def touch() -> None:
-        nonlocal renewed
-        now = loop.time()
-        if now - renewed >= step:
-            renewed = now
-            idle_clock.reschedule(now + idle)
+        watch.last = loop.time()
 
     up, down = request.on_upload_progress, request.on_download_progress
 
@@ -73,11 +117,16 @@ async def send_watched(transport: Transport, request: Request, total: float | No
         on_upload_progress=on_up if request.body is not None else up,
         on_download_progress=on_down if down is not None else None,
     )
+    cancelling = task.cancelling()
+    sweeper.add(watch)
     try:
-        async with asyncio.timeout(total or None):
-            async with idle_clock:
+        if total:
+            async with asyncio.timeout(total):
                 return await transport.send(watched)
-    except TimeoutError:
-        if idle_clock.expired():
+        return await transport.send(watched)
+    except asyncio.CancelledError:
+        if watch.expired and task.uncancel() <= cancelling:  # ours (as asyncio.timeout tells its own)
             raise IdleTimeout(f"no progress for {idle:g} s") from None
         raise
+    finally:
+        sweeper.watched.discard(watch)

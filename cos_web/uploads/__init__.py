@@ -15,7 +15,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from .. import _js
+from .. import _fastpath, _js
 from ..errors import CosError, invalid_parameter
 from ..events import Emitter
 from ..operations import OPERATIONS
@@ -52,7 +52,7 @@ class Uploads:
         return self._add(api, params, callback, loop)
 
     def _add(self, api: str, params: dict[str, Any], callback: Any, loop: asyncio.AbstractEventLoop) -> UploadCall:
-        future = loop.create_future()
+        future = _fastpath.outcome_future(loop)  # its awaiters woken as a call's (see _fastpath)
         try:
             task = self._make_task(api, params, callback)
         except CosError as err:

@@ -14,7 +14,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from .. import _js
+from .. import _fastpath, _js
 from ..errors import CosError
 from ..events import Emitter
 from ..pipeline import Pipeline
@@ -79,10 +79,20 @@ class TaskQueue:
         if on_start is not None:
             _js.call_user(on_start, task.to_dict())
         run = control.run = FileRun(self.pipeline, task, control.reporter, self.uploads_in_use, self.changed)
-        control.runner = asyncio.get_running_loop().create_task(self._run(task, run, previous, previous_run))
+        # started eagerly (a lone putObject is on the wire before the call returns) and its
+        # end seen from a microtask, as a call's task (cos_web._fastpath.start_call)
+        control.runner = _fastpath.start_call(asyncio.get_running_loop(), self._run(task, run, previous, previous_run))
         self.changed()
 
     async def _run(
+        self, task: UploadTask, run: FileRun, previous: asyncio.Task[Any] | None, previous_run: FileRun | None
+    ) -> None:
+        try:
+            await self._run_task(task, run, previous, previous_run)
+        finally:
+            _fastpath.call_ending()
+
+    async def _run_task(
         self, task: UploadTask, run: FileRun, previous: asyncio.Task[Any] | None, previous_run: FileRun | None
     ) -> None:
         if previous is not None and not previous.done():
@@ -191,7 +201,7 @@ class TaskQueue:
         if task.state not in ("paused", "error"):
             return control.outcome
         if control.outcome.done():  # an error was reported: the restarted run gets a new outcome
-            control.outcome = asyncio.get_running_loop().create_future()
+            control.outcome = _fastpath.outcome_future(asyncio.get_running_loop())
         task.state = "waiting"
         task.error = None
         self.changed()
