@@ -61,7 +61,8 @@ function runCall(c) {
       Request: function (opt, cb) {
         seen.push(opt);
         const r = c.response || { statusCode: 200, headers: {}, body: '' };
-        setTimeout(() => cb({ statusCode: r.statusCode, statusMessage: r.statusMessage || '', headers: r.headers || {}, body: r.body }), 0);
+        const body = r.body && r.body.$b64 !== undefined ? new Uint8Array(Buffer.from(r.body.$b64, 'base64')).buffer : r.body; // binary (select)
+        setTimeout(() => cb({ statusCode: r.statusCode, statusMessage: r.statusMessage || '', headers: r.headers || {}, body }), 0);
         return { abort() {} };
       },
     });
