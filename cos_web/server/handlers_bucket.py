@@ -3,23 +3,56 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from aiohttp import web
 
 from ..values import MAX_BUCKET_HOST, MAX_DELETE_KEYS, MAX_LIST_BUCKETS, MAX_LIST_KEYS
 from . import acl as acls
-from . import cors, permissions, xmlio
+from . import cors, object_tags, permissions, xmlio
 from .context import BUCKET_RE, Ctx, check_key, empty, iso_date, url_encode, xml_response
 from .errors import CosServerError
 from .handlers_common import DELETE_LIMIT, XML_LIMIT, acl_response, check_body_md5, owner, parse_acl, read_body
+from .records import Bucket
 
 
 # ---------------------------------------------------------------- service
+_RANGES = {"lt": float.__lt__, "gt": float.__gt__, "lte": float.__le__, "gte": float.__ge__}
+
+
+def _service_filter(ctx: Ctx) -> Callable[[Bucket], bool]:
+    """GET Service's filters besides the region: one bucket tag (``tagkey`` with ``tagvalue``)
+    and the creation time (``create-time``, Unix seconds, with ``range`` lt/gt/lte/gte)."""
+    tag = None
+    if ctx.has("tagkey") or ctx.has("tagvalue"):
+        if not (ctx.has("tagkey") and ctx.has("tagvalue")):
+            raise CosServerError("InvalidArgument", "tagkey and tagvalue go together.")
+        tag = [ctx.param("tagkey"), ctx.param("tagvalue")]
+    when = None
+    if ctx.has("create-time") or ctx.has("range"):
+        compare = _RANGES.get(ctx.param("range"))
+        if compare is None or not ctx.param("create-time").isdigit() or len(ctx.param("create-time")) > 19:
+            raise CosServerError("InvalidArgument", "create-time (Unix seconds) goes with range lt, gt, lte or gte.")
+        when = (compare, float(ctx.param("create-time")))
+
+    def keep(bucket: Bucket) -> bool:
+        if when is not None and not when[0](float(int(bucket.created)), when[1]):
+            return False
+        if tag is not None:
+            tree = ctx.storage.get_config(bucket.name, "tagging")
+            return tree is not None and tag in object_tags.from_tree(tree)
+        return True
+
+    return keep
+
+
 async def list_buckets(ctx: Ctx, request: web.Request) -> web.Response:
     region = ctx.param("region") or ctx.region
     marker = ctx.param("marker", "")
     max_keys = ctx.param_int("max-keys", MAX_LIST_BUCKETS, 1, MAX_LIST_BUCKETS)
-    buckets = [b for b in ctx.storage.list_buckets() if (not region or b.region == region) and b.name > marker]
+    keep = _service_filter(ctx)
+    buckets = [b for b in ctx.storage.list_buckets()
+               if (not region or b.region == region) and b.name > marker and keep(b)]
     page, truncated = buckets[:max_keys], len(buckets) > max_keys
     items = [("Bucket", [("Name", b.name), ("Location", b.region), ("CreationDate", iso_date(b.created, False))])
              for b in page]
