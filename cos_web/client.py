@@ -244,7 +244,34 @@ class COS:
 
         return self._start(lambda: abort_upload_task(self._pipeline, params), callback)
 
+    def slice_copy_file(self, *args: Any, **kwargs: Any) -> Any:
+        """``cos.sliceCopyFile``: a server-side copy of any size (:mod:`cos_web.slice_copy`).
+
+        Params: Bucket, Region, Key, CopySource, CopySliceSize, CopyChunkSize, Headers /
+        header params, onProgress. One putObjectCopy up to CopySliceSize, else a
+        multipart copy (CopyChunkParallelLimit part copies at a time). Returns an
+        awaitable of the result data; cancelling it aborts the copy.
+        """
+        params, callback = self._split_args(args, kwargs)
+        from .slice_copy import slice_copy_file  # on first use, not with the client
+
+        return self._start(lambda: slice_copy_file(self._pipeline, params), callback)
+
+    def upload_files(self, *args: Any, **kwargs: Any) -> Any:
+        """``cos.uploadFiles``: many files, each as ``uploadFile`` (a task), FileParallelLimit at a time.
+
+        Params: files (each uploadFile's params, with its own onProgress / onFileFinish /
+        onTaskReady), SliceSize, onProgress (all files), onFileFinish(err, data, options).
+        Returns an awaitable of ``{"files": [{"options", "error", "data"}, ...]}``.
+        """
+        params, callback = self._split_args(args, kwargs)
+        from .uploads.files import upload_files  # on first use, not with the client
+
+        return upload_files(self._upload_component(), params, callback)
+
     sliceUploadFile = slice_upload_file
+    sliceCopyFile = slice_copy_file
+    uploadFiles = upload_files
     putObject = put_object
     abortUploadTask = abort_upload_task
     uploadFile = upload_file

@@ -381,6 +381,10 @@ def _copy(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
     return dict(_root(reply, "CopyObjectResult"))
 
 
+def _copy_part(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    return dict(_root(reply, "CopyPartResult"))
+
+
 def _complete(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
     return dict(_root(reply, "CompleteMultipartUploadResult"))
 
@@ -1041,6 +1045,17 @@ OPERATIONS: dict[str, Op] = {
             key=True,
             query={"UploadId": "uploadId"},
             required=("UploadId",),
+        ),
+        # ------------------------------------------------------------ server-side copy (sliceCopyFile's parts)
+        Op(
+            "uploadPartCopy",
+            "PUT",
+            "name/cos:PutObject",
+            key=True,
+            version_id=True,
+            query={"PartNumber": "partNumber", "UploadId": "uploadId"},
+            required=("CopySource", "UploadId", "PartNumber"),
+            shape=_copy_part,  # CopyPartResult: ETag, LastModified (CRC64), as the JS SDK
         ),
         # ------------------------------------------------------------ appendable objects
         Op(

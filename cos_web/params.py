@@ -270,9 +270,11 @@ def _check_values(op: Op, params: Mapping[str, Any], options: Mapping[str, Any])
     elif name == "getObject":
         if options.get("ObjectKeySimplifyCheck", True) and simplify_path(key) == "/":
             raise invalid_parameter("Key", f"The Getobject Key is illegal: {key!r}")
-    elif name == "putObjectCopy":
+    elif name in ("putObjectCopy", "uploadPartCopy"):
         if copy_source_params(params["CopySource"], options) is None:
             raise invalid_parameter("CopySource", "CopySource format error")
+        if name == "uploadPartCopy":
+            _check_part_number(params.get("PartNumber"))
     elif name == "deleteMultipleObject":
         for i, obj in enumerate(params["Objects"]):
             if not isinstance(obj, Mapping) or not isinstance(obj.get("Key"), str) or not obj.get("Key"):

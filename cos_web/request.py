@@ -141,7 +141,7 @@ def prepare(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> Prepa
             {"action": op.action, "bucket": bucket, "region": region, "prefix": o.get("Key")}
             for o in params.get("Objects") or []
         ]
-    elif op.name == "putObjectCopy":
+    elif op.name in ("putObjectCopy", "uploadPartCopy"):
         from .auth import percent_decode as unquote
         from .params import copy_source_params
 
