@@ -44,6 +44,7 @@ from .progress import ProgressThrottle
 from .request import format_headers
 from .retry import NO_RETRY, RetryLimits, part_limits, retry_delay
 from .upload import part_size_for
+from .values import ARCHIVE_CLASSES
 
 __all__ = ["slice_copy_file"]
 
@@ -53,7 +54,6 @@ _COPY_ONLY = frozenset({"CopySliceSize", "CopyChunkSize", "onProgress", "Headers
 _COPY_HEADERS = ("x-cos-copy-source", "x-cos-metadata-directive", "x-cos-copy-source-if-modified-since",
                  "x-cos-copy-source-if-unmodified-since", "x-cos-copy-source-if-match",
                  "x-cos-copy-source-if-none-match")  # fmt: skip
-_ARCHIVED = ("ARCHIVE", "DEEP_ARCHIVE")
 _NO_LENGTH = (
     'get Content-Length error, please add "Content-Length" to CORS ExposeHeader setting.'
     "（ 获取Content-Length失败，请在CORS ExposeHeader设置中添加Content-Length，"
@@ -154,7 +154,7 @@ class _CopyRun:
 
     async def run(self) -> dict[str, Any]:
         target = self._init_headers()
-        if self.source_headers.get("x-cos-storage-class") in _ARCHIVED:
+        if self.source_headers.get("x-cos-storage-class") in ARCHIVE_CLASSES:
             restore = self.source_headers.get("x-cos-restore")
             if not restore or restore == 'ongoing-request="true"':
                 raise CosError("Unrestored archive object is not allowed to be copied", code="InvalidObjectState")

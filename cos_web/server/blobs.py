@@ -5,9 +5,10 @@ durable it is ``blobs/<xx>/<random>`` (names are random, never derived from keys
 so no key can name a path outside the data directory). A `BlobWriter` streams to
 ``tmp/``, hashing as it goes (MD5 and CRC-64, on the calling worker thread),
 starts writeback early, and on `finish` fsyncs and renames the file into
-``blobs/``. `BlobStore.free` unlinks blobs nothing refers to any more; while a
-reader holds a multipart object open (`hold`), its blobs wait until the last
-reader lets go (`release`). Nothing here knows keys, buckets, SQL or HTTP.
+``blobs/``. `BlobStore.free` unlinks blobs nothing refers to any more (the caller,
+`metadb.StoreBase._free`, has checked that no row does: blobs are shared by copies);
+while a reader holds blobs open (`hold`), they wait until the last reader lets go
+(`release`). Nothing here knows keys, buckets, SQL or HTTP.
 """
 
 from __future__ import annotations
@@ -71,8 +72,8 @@ class BlobStore:
         private_dir(self.blob_dir)
         self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cos-blob")
         self._lock = threading.Lock()
-        self._readers: dict[str, int] = {}  # reference (manifest) -> open readers
-        self._doomed: dict[str, list[str]] = {}  # reference -> blobs to unlink when its last reader closes
+        self._readers: dict[str, int] = {}  # blob name -> open readers (of a multipart or copied object)
+        self._doomed: set[str] = set()  # blobs to unlink when their last reader closes
 
     def close(self) -> None:
         self.pool.shutdown(wait=False)
@@ -140,29 +141,39 @@ class BlobStore:
             except FileNotFoundError:
                 pass
 
-    def hold(self, ref: str) -> None:
-        """A reader opened ``ref``: blobs freed under it wait for `release`."""
-        with self._lock:
-            self._readers[ref] = self._readers.get(ref, 0) + 1
+    def hold(self, names: list[str]) -> None:
+        """A reader opened these blobs: any of them freed meanwhile waits for `release`.
 
-    def release(self, ref: str) -> None:
+        Counted per blob file, not per object: objects share blobs (a copy is a new
+        manifest of its source's blobs), so the reader of one object must keep the
+        files alive even when another object sharing them is the one deleted last.
+        """
         with self._lock:
-            left = self._readers.get(ref, 0) - 1
-            if left > 0:
-                self._readers[ref] = left
-                return
-            self._readers.pop(ref, None)
-            names = self._doomed.pop(ref, [])
-        self.free(None, names)
+            for name in names:
+                self._readers[name] = self._readers.get(name, 0) + 1
 
-    def free(self, ref: str | None, names: list[str]) -> None:
-        """After a commit: unlink ``names`` (the blobs of ``ref``), or once ``ref``'s last reader closes."""
+    def release(self, names: list[str]) -> None:
+        unlinkable = []
+        with self._lock:
+            for name in names:
+                left = self._readers.get(name, 0) - 1
+                if left > 0:
+                    self._readers[name] = left
+                    continue
+                self._readers.pop(name, None)
+                if name in self._doomed:
+                    self._doomed.discard(name)
+                    unlinkable.append(name)
+        self.free(unlinkable)
+
+    def free(self, names: list[str]) -> None:
+        """Unlink ``names`` (blobs no row refers to any more), or once the last reader of each lets go."""
         if not names:
             return
         with self._lock:
-            if ref is not None and ref in self._readers:
-                self._doomed.setdefault(ref, []).extend(names)
-                return
+            held = [n for n in names if n in self._readers]
+            self._doomed.update(held)
+            names = [n for n in names if n not in self._readers]
         if len(names) > UNLINK_INLINE:
             try:
                 self.pool.submit(self.unlink, names)

@@ -13,7 +13,11 @@ from .context import Ctx, check_key, empty, iso_date, url_encode, xml_response
 from .digits import uint
 from .errors import CosServerError
 from .handlers_common import DELETE_LIMIT, object_acl, open_source, owner, read_body
+from .blobs import Blob
+from .records import ObjectRecord, Part
 from .transfer import meta_from_headers, receive
+
+_PLAIN_ETAG = re.compile(r'"[0-9a-f]{32}"')
 
 
 def _upload_id(ctx: Ctx) -> str:
@@ -67,14 +71,30 @@ async def copy_part(ctx: Ctx, request: web.Request, upload_id: str, number: int)
             first, last = first_n, last_n
         if last - first + 1 > MAX_PUT_SIZE:
             raise CosServerError("EntityTooLarge")
-        blob = await asyncio.to_thread(ctx.storage.copy_blob, fh, first, last - first + 1)
+        part = _share_part(ctx, upload_id, number, source, first, last)
+        if part is None:  # a range, or the source changed since it was opened: copy the bytes opened
+            blob = await asyncio.to_thread(ctx.storage.copy_blob, fh, first, last - first + 1)
     finally:
         fh.close()
-    part = ctx.storage.put_part(ctx.bucket, ctx.key, upload_id, number, blob)
+    if part is None:
+        part = ctx.storage.put_part(ctx.bucket, ctx.key, upload_id, number, blob)
     children = [("ETag", part.etag), ("LastModified", iso_date(part.mtime, False))]
     if part.crc64 is not None:
         children.append(("CRC64", part.crc64))
     return xml_response("CopyPartResult", children)
+
+
+def _share_part(ctx: Ctx, upload_id: str, number: int, source: ObjectRecord, first: int, last: int) -> Part | None:
+    """The whole of a source held in one blob, with a plain-MD5 ETag (the part's ETag): that blob
+    becomes the part, no byte copied. None otherwise (ranges are copied)."""
+    if first != 0 or last != source.size - 1 or not _PLAIN_ETAG.fullmatch(source.etag):
+        return None
+    name = ctx.storage.single_blob(source)
+    if name is None:
+        return None
+    blob = Blob(name, source.size, source.etag.strip('"'), source.crc64)
+    return ctx.storage.put_part(ctx.bucket, ctx.key, upload_id, number, blob,
+                                shared_from=(source.bucket, source.key, source.blob))
 
 
 async def list_parts(ctx: Ctx, request: web.Request) -> web.Response:

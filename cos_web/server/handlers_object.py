@@ -67,10 +67,15 @@ async def copy_object(ctx: Ctx, request: web.Request) -> web.Response:
                 else object_tags.parse_header(request.headers.get("x-cos-tagging", "")))
         object_tags.store(meta.headers, tags)
         meta.acl = object_acl(request)
-        blob = await asyncio.to_thread(ctx.storage.copy_blob, fh, 0, source.size)
+        # shares the source's blobs (no byte read); if the source changed since it was opened and
+        # checked, the bytes of the version opened are copied instead
+        record = ctx.storage.share_object(source, ctx.bucket, ctx.key, meta)
+        if record is None:
+            blob = await asyncio.to_thread(ctx.storage.copy_blob, fh, 0, source.size)
     finally:
         fh.close()
-    record = ctx.storage.put_object(ctx.bucket, ctx.key, blob, meta)
+    if record is None:
+        record = ctx.storage.put_object(ctx.bucket, ctx.key, blob, meta)
     children = [("ETag", record.etag), ("CRC64", record.crc64), ("LastModified", iso_date(record.mtime, False))]
     headers = {"x-cos-hash-crc64ecma": record.crc64} if record.crc64 else {}
     return xml_response("CopyObjectResult", children, headers=headers)

@@ -39,6 +39,9 @@ CREATE TABLE IF NOT EXISTS segments (
     manifest TEXT NOT NULL, seq INTEGER NOT NULL, blob TEXT NOT NULL, size INTEGER NOT NULL,
     PRIMARY KEY (manifest, seq)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS objects_by_blob ON objects (blob);
+CREATE INDEX IF NOT EXISTS parts_by_blob ON parts (blob);
+CREATE INDEX IF NOT EXISTS segments_by_blob ON segments (blob);
 CREATE TABLE IF NOT EXISTS bucket_configs (
     bucket TEXT NOT NULL, sub TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (bucket, sub, id)
@@ -118,6 +121,24 @@ class StoreBase:
         self._db.execute("DELETE FROM segments WHERE manifest=?", (ref,))
         return names
 
+    def _has_ref(self, bucket: str, key: str, ref: str) -> bool:
+        row = self._db.execute("SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
+        return row is not None and row[0] == ref
+
+    def _blob_list(self, ref: str, size: int) -> list[tuple[str, int]]:
+        """(blob, size) of an object's bytes in order."""
+        if not is_manifest(ref):
+            return [(ref, size)]
+        rows = self._db.execute("SELECT blob, size FROM segments WHERE manifest=? ORDER BY seq", (ref,)).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
     def _free(self, ref: str | None, names: list[str]) -> None:
-        """After a commit: unlink ``names`` (the blobs of ``ref``), or once ``ref``'s last reader closes."""
-        self.blobs.free(ref, names)
+        """After a commit (under the lock): unlink those of ``names`` (the blobs ``ref`` had) that no
+        object, part or segment refers to any more (copies share blobs), each once its last reader closes."""
+        self.blobs.free(self._unreferenced(names))
+
+    def _unreferenced(self, names: list[str]) -> list[str]:
+        """The blobs of ``names`` no row refers to: the reference count of a blob is its rows."""
+        return [name for name in dict.fromkeys(names) if self._db.execute(
+            "SELECT 1 FROM objects WHERE blob=? UNION ALL SELECT 1 FROM parts WHERE blob=? "
+            "UNION ALL SELECT 1 FROM segments WHERE blob=? LIMIT 1", (name, name, name)).fetchone() is None]

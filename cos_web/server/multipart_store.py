@@ -41,12 +41,18 @@ class MultipartStore(StoreBase):
             raise CosServerError("NoSuchUpload")
         return Upload(row["upload_id"], row["bucket"], row["key"], row["initiated"], meta_from_row(row))
 
-    def put_part(self, bucket: str, key: str, upload_id: str, number: int, blob: Blob) -> Part:
+    def put_part(self, bucket: str, key: str, upload_id: str, number: int, blob: Blob,
+                 shared_from: tuple[str, str, str] | None = None) -> Part | None:
+        """Store a part. ``shared_from`` (bucket, key, blob reference): ``blob`` is that object's
+        one blob, taken as the part without copying, if the object still has that reference
+        (else None: the caller copies the bytes it has open)."""
         part = Part(number, blob.size, f'"{blob.md5}"', blob.crc64, now(), blob.name)
         with self._lock:
             try:
                 with self._tx():
                     self.get_upload(bucket, key, upload_id)
+                    if shared_from is not None and not self._has_ref(*shared_from):
+                        return None
                     old = self._db.execute(
                         "SELECT blob FROM parts WHERE upload_id=? AND part_number=?", (upload_id, number)
                     ).fetchone()
@@ -55,10 +61,11 @@ class MultipartStore(StoreBase):
                         (upload_id, number, part.size, part.etag, part.crc64, part.mtime, blob.name),
                     )
             except BaseException:
-                self.blobs.unlink([blob.name])
+                if shared_from is None:
+                    self.blobs.unlink([blob.name])
                 raise
             if old:
-                self.blobs.unlink([old[0]])
+                self._free(None, [old[0]])
         return part
 
     def uploads_initiated_before(self, cutoff: float) -> list[tuple[str, str, str]]:
@@ -83,7 +90,7 @@ class MultipartStore(StoreBase):
                 blobs = [r[0] for r in self._db.execute("SELECT blob FROM parts WHERE upload_id=?", (upload_id,))]
                 self._db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
                 self._db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
-            self.blobs.unlink(blobs)
+            self._free(None, blobs)  # a copied part may share its source's blob
 
     def complete_upload(self, bucket: str, key: str, upload_id: str, listed: list[tuple[int, str]]) -> ObjectRecord:
         """Check the listed parts against COS's rules and commit them as the object, without copying.
@@ -120,7 +127,9 @@ class MultipartStore(StoreBase):
                 digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in parts)).hexdigest()
                 etag = f'"{digest}-{len(parts)}"'
                 crc_text = str(crc) if crc is not None else None
-                if len(parts) == 1:
+                if len(parts) == 1 and not self._db.execute(  # its blob no other object's (a part copy's)
+                        "SELECT 1 FROM objects WHERE blob=? UNION ALL SELECT 1 FROM segments WHERE blob=? LIMIT 1",
+                        (parts[0].blob, parts[0].blob)).fetchone():
                     ref = parts[0].blob
                 else:
                     ref = MANIFEST + uuid.uuid4().hex

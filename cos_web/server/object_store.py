@@ -1,15 +1,20 @@
-"""Objects: look up, open, commit, re-ACL, delete, copy and list (the part of `Storage` for objects)."""
+"""Objects: look up, open, commit, re-ACL, delete, copy and list (the part of `Storage` for objects).
+
+A copy shares its source's blobs (`share_object`: a new manifest of the same files);
+a blob is freed only once no object, part or segment row refers to it.
+"""
 
 from __future__ import annotations
 
 import json
+import uuid
 from typing import BinaryIO
 
 from .blobs import Blob
 from .errors import CosServerError
 from .metadb import StoreBase
 from .records import ObjectMeta, ObjectRecord, meta_columns, now, object_from_row
-from .segments import SegmentReader, is_manifest
+from .segments import MANIFEST, SegmentReader, is_manifest
 
 
 def _successor(prefix: str) -> str | None:
@@ -49,7 +54,7 @@ class ObjectStore(StoreBase):
             rows = self._db.execute(
                 "SELECT blob, size FROM segments WHERE manifest=? ORDER BY seq", (record.blob,)
             ).fetchall()
-            self.blobs.hold(record.blob)
+            self.blobs.hold([r[0] for r in rows])
         return record, SegmentReader(self.blobs, record.blob, [(r[0], r[1]) for r in rows])  # type: ignore[return-value]
 
     def put_object(self, bucket: str, key: str, blob: Blob, meta: ObjectMeta, etag: str | None = None,
@@ -113,6 +118,37 @@ class ObjectStore(StoreBase):
             for ref, names in freed:
                 self._free(ref, names)
         return found
+
+    def share_object(self, source: ObjectRecord, bucket: str, key: str, meta: ObjectMeta) -> ObjectRecord | None:
+        """PUT-copy without copying: ``bucket/key`` becomes a new manifest of ``source``'s blobs
+        (its ETag and CRC-64 kept), if the source still has the version the caller opened and
+        checked (else None: the caller copies the bytes it has open). One transaction; the
+        shared blobs live on while any row refers to them (`metadb.StoreBase._free`)."""
+        ref = MANIFEST + uuid.uuid4().hex
+        with self._lock:
+            with self._tx():
+                self.bucket(bucket)
+                if not self._has_ref(source.bucket, source.key, source.blob):
+                    return None
+                blobs = self._blob_list(source.blob, source.size)
+                self._db.executemany("INSERT INTO segments (manifest, seq, blob, size) VALUES (?,?,?,?)",
+                                     [(ref, i, name, size) for i, (name, size) in enumerate(blobs)])
+                record = ObjectRecord(bucket, key, source.size, source.etag, source.crc64, now(), meta, ref)
+                old = self._db.execute("SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
+                freed = self._detach(old[0]) if old else []
+                self._db.execute(
+                    "INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (bucket, key, record.size, record.etag, record.crc64, record.mtime, *meta_columns(meta), ref),
+                )
+            if old:
+                self._free(old[0], freed)
+        return record
+
+    def single_blob(self, record: ObjectRecord) -> str | None:
+        """The one blob file holding all of ``record``'s bytes (a plain object, or a manifest of one), or None."""
+        with self._lock:
+            blobs = self._blob_list(record.blob, record.size)
+        return blobs[0][0] if len(blobs) == 1 else None
 
     def copy_blob(self, source: BinaryIO, first: int, length: int) -> Blob:
         """A new blob holding ``length`` bytes of the open file ``source`` from ``first``."""

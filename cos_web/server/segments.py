@@ -27,8 +27,8 @@ class SegmentReader:
     """A multipart object's bytes as one read-only file: ``seek``, ``read``, ``tell``, ``close``.
 
     Opens one part file at a time. The blob store keeps the parts on disk until this
-    is closed (it is opened holding ``ref``), even if the object is overwritten or
-    deleted meanwhile (no torn reads).
+    is closed (it is opened holding their names), even if the object (or another one
+    sharing them) is overwritten or deleted meanwhile (no torn reads).
     """
 
     def __init__(self, blobs: BlobStore, ref: str, segments: list[tuple[str, int]]) -> None:
@@ -90,7 +90,7 @@ class SegmentReader:
             self._fh = None
         ref, self._ref = self._ref, None
         if ref is not None:
-            self._blobs.release(ref)
+            self._blobs.release(self._names)
 
     def __enter__(self) -> SegmentReader:
         return self
