@@ -18,7 +18,7 @@ ArrayBuffer/typed-array/bytes bodies are hashed too (the JS SDK sends them witho
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._js import Body
@@ -40,8 +40,14 @@ def wants_body_md5(op: Op, params: Mapping[str, Any], options: Mapping[str, Any]
 
 
 async def add_body_md5(op: Op, params: dict[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
-    """``params`` with ``Content-MD5`` / ``x-cos-meta-md5`` in ``Headers`` as the options ask."""
-    digest = await body_md5(params["Body"])
+    """``params`` with ``Content-MD5`` / ``x-cos-meta-md5`` in ``Headers`` as the options ask.
+
+    ``_BodyMd5`` (hex), when the caller has the body's MD5 already (an upload's part,
+    hashed once for resume and retries), is used instead of hashing again. A File/Blob
+    body's hashing is reported to ``onHashProgress`` (``{loaded, total, percent}``), as
+    the JS SDK's putObject and multipartInit do.
+    """
+    digest = params.pop("_BodyMd5", None) or await body_md5(params["Body"], _hash_progress(params))
     headers = dict(params.get("Headers") or {})
     if op.name in _CHECKED and options.get("UploadCheckContentMd5"):
         import base64  # only with the option on: not at `import cos_web`
@@ -52,19 +58,37 @@ async def add_body_md5(op: Op, params: dict[str, Any], options: Mapping[str, Any
     return dict(params, Headers=headers)
 
 
-async def body_md5(body: Any) -> str:
-    """Hex MD5 of a request body: str (UTF-8), bytes, a classified Body, or a JS File/Blob/buffer."""
+async def body_md5(body: Any, on_progress: Callable[[dict[str, Any]], Any] | None = None) -> str:
+    """Hex MD5 of a request body: str (UTF-8), bytes, a classified Body, or a JS File/Blob/buffer.
+
+    ``on_progress``: hashing reports of a File/Blob (a str or bytes is hashed at once, unreported,
+    as the JS SDK hashes a string body)."""
     from .upload import BlobSource, make_source
 
     if isinstance(body, Body):
         value = body.value
         if isinstance(value, (str, bytes, bytearray, memoryview)):
             return _md5(value)
-        return await BlobSource(value).md5(0, body.size)
+        return await BlobSource(value).md5(0, body.size, on_progress)
     if isinstance(body, (str, bytes, bytearray, memoryview)):
         return _md5(body)
     source = make_source(body)  # File/Blob; ArrayBuffer/typed array wrapped in a Blob
-    return await source.md5(0, source.size)
+    return await source.md5(0, source.size, on_progress)
+
+
+def _hash_progress(params: Mapping[str, Any]) -> Callable[[dict[str, Any]], Any] | None:
+    fn = params.get("onHashProgress")
+    if fn is None:
+        return None
+    from ._js import call_user
+
+    def report(info: dict[str, Any]) -> None:
+        try:
+            call_user(fn, info)
+        except Exception:  # a user's progress callback must not break the upload
+            pass
+
+    return report
 
 
 def _md5(value: str | bytes | bytearray | memoryview) -> str:

@@ -20,7 +20,7 @@ everything is small pure functions over plain values, so CPython tests cover it:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,7 @@ __all__ = [
     "wasm_heap_bytes",
 ]
 
+HashProgress = Callable[[dict[str, Any]], Any]
 MB = 1024 * 1024
 HASH_PIECE = 4 * MB  # bytes read into memory at once when hashing a part for resume
 _LADDER_MB = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 5120)  # the JS SDK's
@@ -226,6 +227,7 @@ class BytesSource:
         self.data = memoryview(data).cast("B") if not isinstance(data, bytes) else data
         self.size = len(self.data)
         self.type = ""
+        self.md5s: dict[tuple[int, int], str] = {}  # (start, end) -> hex: each range hashed once
 
     def slice(self, start: int, end: int) -> Body:
         return Body(bytes(self.data[start:end]), end - start)
@@ -233,8 +235,13 @@ class BytesSource:
     def body(self) -> Body:
         return Body(bytes(self.data), self.size, self.type)
 
-    async def md5(self, start: int, end: int) -> str:
-        return hashlib.md5(self.data[start:end]).hexdigest()
+    async def md5(self, start: int, end: int, on_progress: HashProgress | None = None) -> str:
+        found = self.md5s.get((start, end))
+        if found is None:
+            found = self.md5s[(start, end)] = hashlib.md5(self.data[start:end]).hexdigest()
+        if on_progress is not None:
+            on_progress(_hashed(end - start, end - start))
+        return found
 
     def release(self, body: Body) -> None:
         pass
@@ -250,6 +257,7 @@ class BlobSource:
         self.size = int(blob.size)
         t = getattr(blob, "type", "")
         self.type = t if isinstance(t, str) else ""
+        self.md5s: dict[tuple[int, int], str] = {}  # (start, end) -> hex: each range read and hashed once
 
     def slice(self, start: int, end: int) -> Body:
         return Body(self.blob.slice(start, end), end - start)
@@ -257,8 +265,15 @@ class BlobSource:
     def body(self) -> Body:
         return Body(self.blob, self.size, self.type)
 
-    async def md5(self, start: int, end: int) -> str:
-        """MD5 of bytes [start, end), read one piece of at most HASH_PIECE bytes at a time."""
+    async def md5(self, start: int, end: int, on_progress: HashProgress | None = None) -> str:
+        """MD5 of bytes [start, end), read one piece of at most HASH_PIECE bytes at a time (once per
+        range: resume matching, a part's Content-MD5 and its retries share it). ``on_progress``
+        gets ``{loaded, total, percent}`` after each piece (the JS SDK's getFileMd5 reports)."""
+        found = self.md5s.get((start, end))
+        if found is not None:
+            if on_progress is not None:
+                on_progress(_hashed(end - start, end - start))
+            return found
         h = hashlib.md5()
         for offset in range(start, end, HASH_PIECE):
             piece = self.blob.slice(offset, min(end, offset + HASH_PIECE))
@@ -268,10 +283,18 @@ class BlobSource:
             finally:
                 _destroy(buf)
                 _destroy(piece)
-        return h.hexdigest()
+            if on_progress is not None:
+                on_progress(_hashed(min(end, offset + HASH_PIECE) - start, end - start))
+        found = self.md5s[(start, end)] = h.hexdigest()
+        return found
 
     def release(self, body: Body) -> None:
         _destroy(body.value)
+
+
+def _hashed(loaded: int, total: int) -> dict[str, Any]:
+    """A hash progress report as the JS SDK's getFileMd5 makes it (percent to 4 decimals)."""
+    return {"loaded": loaded, "total": total, "percent": round(loaded / total * 10000) / 10000 if total else 1}
 
 
 def _destroy(proxy: Any) -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from .. import _js
@@ -33,6 +32,7 @@ from ..progress import ProgressThrottle
 from ..retry import NO_RETRY, RetryLimits, part_limits, retry_delay
 from ..upload import Part, Plan, match_server_parts, multipart_etag, plan_upload, same_etag
 from ..urls import get_url
+from .run_helpers import keep_upload_id, newest_first, part_error, truthy
 from .task import RUNNING, UploadTask
 
 __all__ = ["FileRun", "TaskProgress", "TASK_ONLY"]
@@ -156,6 +156,7 @@ class FileRun:
         assert task.params is not None and task.source is not None
         params = {k: v for k, v in task.params.items() if k not in TASK_ONLY}
         params["Body"] = task.source.body() if task.size else ""
+        params["onHashProgress"] = reporter.on_hash_progress  # UploadCheckContentMd5 / UploadAddMetaMd5 hashing
         task.put_sent = 0
         task.state = "uploading"
         reporter.progress_now()
@@ -253,18 +254,20 @@ class FileRun:
             plan.part_sent(part, loaded)
             self.reporter.progress()
 
+        request = dict(base, PartNumber=part.number)
+        if self.options["UploadCheckContentMd5"]:  # hashed once (resume matching may have): not per attempt
+            request["_BodyMd5"] = await source.md5(part.start, part.end)
         while True:
             body = source.slice(part.start, part.end)
             try:
-                data = await self.pipeline.send(
-                    "multipartUpload", dict(base, PartNumber=part.number, Body=body), on_progress=sent, retry=NO_RETRY
-                )
+                data = await self.pipeline.send("multipartUpload", dict(request, Body=body), on_progress=sent,
+                                                retry=NO_RETRY)  # fmt: skip
             except CosError as err:
                 plan.part_failed(part)
                 elapsed = max(loop.time() - started, waited)
                 delay = None if self._failures else retry_delay(err, attempt, limits, elapsed=elapsed)
                 if delay is None:  # out of retries, or another part failed the task
-                    raise _part_error(err, part, attempt + 1, plan.upload_id) from None
+                    raise part_error(err, part, attempt + 1, plan.upload_id) from None
                 attempt += 1
                 waited += delay
                 await self.pipeline.sleep(delay)
@@ -275,7 +278,7 @@ class FileRun:
             except Exception as exc:  # not a CosError (a bug, a JS error): still named after its part
                 plan.part_failed(part)
                 failure = CosError(f"{type(exc).__name__}: {exc}", code="ClientError")
-                raise _part_error(failure, part, attempt + 1, plan.upload_id) from exc
+                raise part_error(failure, part, attempt + 1, plan.upload_id) from exc
             finally:
                 source.release(body)
             etag = data.get("ETag") or (data.get("headers") or {}).get("etag")
@@ -386,7 +389,7 @@ class FileRun:
             and (not storage_class or str(u.get("StorageClass") or "").upper() == storage_class.upper())
             and (u.get("UploadId") or u.get("UploadID")) not in self.uploads_in_use
         ]
-        candidates = _newest_first(candidates)
+        candidates = newest_first(candidates)
         hash_throttle = ProgressThrottle(task.size, self.reporter.on_hash_progress, self.options["ProgressInterval"])
         hashed = 0
         try:
@@ -422,6 +425,7 @@ class FileRun:
         headers.pop("x-cos-mime-limit", None)
         init["Headers"] = headers
         init["Body"] = source.body()  # as the JS SDK: not sent, hashed for UploadAddMetaMd5 (content_md5)
+        init["onHashProgress"] = self.reporter.on_hash_progress
         content_type = source.type
         if content_type and not init.get("ContentType") and not any(k.lower() == "content-type" for k in headers):
             init["ContentType"] = content_type  # as the JS SDK: the object keeps the File's MIME type
@@ -430,7 +434,7 @@ class FileRun:
         init_call = self.init_call = asyncio.ensure_future(
             self.pipeline.send("multipartInit", init)
         )
-        init_call.add_done_callback(lambda call: _keep_upload_id(plan, call))
+        init_call.add_done_callback(lambda call: keep_upload_id(plan, call))
         data = await asyncio.shield(init_call)
         if not data.get("UploadId"):
             raise CosError("no such upload id", code="NoSuchUpload")
@@ -443,7 +447,7 @@ class FileRun:
         while True:
             data = await self.pipeline.send("multipartList", request)
             out.extend(data.get("Upload") or [])
-            if not _truthy(data.get("IsTruncated")):
+            if not truthy(data.get("IsTruncated")):
                 return out
             request["KeyMarker"] = data.get("NextKeyMarker")
             request["UploadIdMarker"] = data.get("NextUploadIdMarker")
@@ -455,46 +459,6 @@ class FileRun:
         while True:
             data = await self.pipeline.send("multipartListPart", request)
             out.extend(data.get("Part") or [])
-            if not _truthy(data.get("IsTruncated")):
+            if not truthy(data.get("IsTruncated")):
                 return out
             request["PartNumberMarker"] = data.get("NextPartNumberMarker")
-
-
-def _part_error(err: CosError, part: Part, attempts: int, upload_id: str | None) -> CosError:
-    """The error of a part that will not be sent again: which part, how often, which upload
-    (in the message and as ``PartNumber`` / ``Attempts`` / ``UploadId``), COS's code and status kept."""
-    tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
-    return CosError(
-        f"part {part.number} of upload {upload_id} failed after {tries}: {err.message}",
-        code=err.code,
-        statusCode=err.statusCode,
-        headers=err.headers,
-        requestId=err.requestId,
-        resource=err.resource,
-        **{**err.extra, "PartNumber": part.number, "Attempts": attempts, "UploadId": upload_id},
-    )
-
-
-def _keep_upload_id(plan: Plan, call: asyncio.Future[dict[str, Any]]) -> None:
-    """A finished multipartInit's UploadId goes into the plan, even if its run was stopped meanwhile."""
-    if call.cancelled() or call.exception() is not None:
-        return  # (retrieving the exception: a stopped run's failed init is not an error to log)
-    upload_id = call.result().get("UploadId")
-    if upload_id and plan.upload_id is None:
-        plan.upload_id = upload_id
-
-
-def _truthy(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() == "true")
-
-
-def _newest_first(uploads: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    def when(u: dict[str, Any]) -> float:
-        try:
-            return datetime.fromisoformat(str(u.get("Initiated")).replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            return 0.0
-
-    ordered = list(reversed(uploads))  # listings are oldest first for one key
-    ordered.sort(key=when, reverse=True)  # stable: ties keep the reversed order
-    return ordered
