@@ -8,13 +8,14 @@ call's ``SliceSize`` (or the option) and a sliceUploadFile above, made by the sa
 ``onProgress`` and ``onFileFinish(err, data)``; for the call: ``onProgress`` over all
 files (``{loaded, total, speed, percent}``, throttled, reported at once when a file
 ends) and ``onFileFinish(err, data, options)`` (``options``: the file's plain params,
-``Index`` and ``TaskId``). The result (callback or ``await``) is
+``Index`` (a string, ``"0"``, as the JS SDK's) and ``TaskId``). The result (callback or ``await``) is
 ``{"files": [{"options", "error", "data"}, ...]}`` in the order of ``files``; a file
 that failed has its ``error`` there, it does not fail the call.
 
 Where the JS SDK is silent or stuck: an empty ``files`` gives ``{"files": []}`` at
-once (the JS SDK never calls back); a ``files`` that is not a list is an
-InvalidParameter error.
+once, and a file whose task is cancelled (``cancelTask``) ends with a ``Canceled``
+error in its entry and in ``onFileFinish`` (the JS SDK never calls back in either
+case); a ``files`` that is not a list is an InvalidParameter error.
 """
 
 from __future__ import annotations
@@ -67,11 +68,19 @@ def _start(uploads: Uploads, params: Mapping[str, Any], callback: Any, loop: asy
     total_progress = ProgressThrottle(0, _user(params.get("onProgress")), options["ProgressInterval"])
     on_total_finish = params.get("onFileFinish")
 
+    seen: set[int] = set()
+
     def finished(index: int, info: dict[str, Any], err: Any, data: Any) -> None:
         total_progress.update(immediately=True)
         if on_total_finish is not None:
-            _js.call_user(on_total_finish, err, data, info)
-        results[index] = {"options": info, "error": err, "data": data}
+            try:
+                _js.call_user(on_total_finish, err, data, info)
+            except Exception:
+                pass
+        results[index] = {"options": info, "error": err, "data": data}  # a restarted file's later outcome too
+        if index in seen:
+            return
+        seen.add(index)
         left[0] -= 1
         if left[0] <= 0 and not outcome.done():
             result = {"files": results}
@@ -95,7 +104,7 @@ def _add_file(uploads: Uploads, loop: asyncio.AbstractEventLoop, index: int, fil
     key = file.get("Key")
     if isinstance(key, str) and key.startswith("/") and not uploads.options.get("UseRawKey"):
         file["Key"] = key[1:]
-    info: dict[str, Any] = {"Index": index, "TaskId": ""}
+    info: dict[str, Any] = {"Index": str(index), "TaskId": ""}  # a string, as the JS SDK's (util.each's key)
     info.update({k: v for k, v in file.items() if isinstance(v, (str, int, float, bool))})
     body = file.get("Body")
     totals["size"] += _size_of(body)
@@ -128,7 +137,16 @@ def _add_file(uploads: Uploads, loop: asyncio.AbstractEventLoop, index: int, fil
 
     file.update(onTaskReady=on_ready, onProgress=on_progress, SliceSize=threshold)
     file.pop("onFileFinish", None)  # this file's is called by on_finish, with (err, data) as the JS SDK
-    uploads._add("uploadFile", file, on_finish, loop)
+    call = uploads._add("uploadFile", file, on_finish, loop)
+    # cancelTask drops a task's callback (as the JS SDK's): the file then ends here, as Canceled, so
+    # the call still completes (the JS SDK's uploadFiles would never call back)
+    call._future.add_done_callback(lambda _: finished(index, info, _canceled(), None) if call.taskId and
+                                   uploads.queue.tasks.get(call.taskId) is not None and
+                                   uploads.queue.tasks[call.taskId].state == "canceled" else None)
+
+
+def _canceled() -> CosError:
+    return CosError("task canceled", code="Canceled")
 
 
 def _check(params: Mapping[str, Any], callback: Any) -> list[Mapping[str, Any]]:
