@@ -446,7 +446,8 @@ def _options_forbidden(params: Mapping[str, Any], err: Any) -> dict[str, Any] | 
 def _select(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
     """util.parseSelectPayload: Body is the whole stream as a binary string (one character a byte),
     Payload the Records events' payloads as text, joined. Stats, Progress and error events are
-    read and dropped, as in the JS SDK (an error event does not fail the call there either)."""
+    read and dropped, as in the JS SDK (an error event does not fail the call there either; its
+    index.d.ts declares a Stats field that 1.10.1 never sets, so there is none here either)."""
     from .eventstream import EventStreamError, decode
 
     raw = reply.body if isinstance(reply.body, bytes) else bytes(reply.body or b"")
