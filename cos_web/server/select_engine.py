@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import CosServerError
-from .select_formats import CsvOut, Settings, csv_record, csv_records, decompress, json_record, json_records
+from .select_formats import CsvOut, Settings, csv_records, csv_writer, decompress, json_record, json_records
 from .select_sql import Column, Query, select_error
 from .select_sqlite import CAST_FUNCTION, ENGINE_FUNCTIONS, to_sqlite
 
@@ -233,23 +233,24 @@ def _collect(con: sqlite3.Connection, sql: str, query: Query, settings: Settings
     """Every result row, serialized into ``outcome.records``."""
     out = settings.out
     keys = query.output_names()
+    csv_record = csv_writer(out) if isinstance(out, CsvOut) else None
     for row in con.execute(sql):
         if query.star:
             record = json.loads(row[-1])
             if settings.csv_in is not None:
-                if isinstance(out, CsvOut):
-                    text = csv_record(record, out)
+                if csv_record is not None:
+                    text = csv_record(record)
                 else:
                     titles = header or []
                     text = json_record({(titles[i] if i < len(titles) else f"_{i + 1}"): v
                                         for i, v in enumerate(record)}, out)
-            elif isinstance(out, CsvOut):
+            elif csv_record is not None:
                 values = list(record.values()) if isinstance(record, dict) else [record]
-                text = csv_record([_sql_value(v) for v in values], out)
+                text = csv_record([_sql_value(v) for v in values])
             else:
                 text = json_record(record, out)
-        elif isinstance(out, CsvOut):
-            text = csv_record(list(row), out)
+        elif csv_record is not None:
+            text = csv_record(row)
         else:
             text = json_record(dict(zip(keys, row)), out)
         encoded = text.encode("utf-8")

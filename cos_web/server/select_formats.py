@@ -11,8 +11,9 @@ import bz2
 import csv
 import gzip
 import json
+import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -230,9 +231,15 @@ def csv_records(data: bytes, spec: CsvIn, record_limit: int) -> tuple[list[str] 
     records = (r for r in _split_records(text, spec.record_delimiter, spec.quote, spec.allow_quoted_record_delimiter)
                if r and not (spec.comments and r.startswith(spec.comments)))
 
+    delimiter = spec.field_delimiter
+    chars = "".join({c for c in (spec.quote, spec.quote_escape) if c})
+    special = re.compile("[" + re.escape(chars) + "]").search if chars else (lambda _text: None)
+
     def fields(record: str) -> list[str]:
         if len(record) > record_limit:
             raise select_error("OverMaxRecordSize", f"A record is longer than {record_limit} bytes.")
+        if special(record) is None:
+            return record.split(delimiter)  # nothing quoted or escaped: what the csv module would say, faster
         try:
             return next(csv.reader([record], **options), [])
         except csv.Error as exc:
@@ -289,16 +296,22 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def csv_record(values: list[Any], spec: CsvOut) -> str:
-    """One output record, ending with the record delimiter."""
-    out = []
-    specials = (spec.field_delimiter, spec.quote, "\n", "\r", *spec.record_delimiter)
-    for value in values:
-        text = _plain(value)
-        if spec.quote_fields == "ALWAYS" or any(ch in text for ch in specials):
-            text = spec.quote + text.replace(spec.quote, spec.quote_escape + spec.quote) + spec.quote
-        out.append(text)
-    return spec.field_delimiter.join(out) + spec.record_delimiter
+def csv_writer(spec: CsvOut) -> Callable[[list[Any]], str]:
+    """A function making one output record (ending with the record delimiter) from values."""
+    quote, escape, delimiter, end = spec.quote, spec.quote_escape, spec.field_delimiter, spec.record_delimiter
+    needs_quotes = re.compile("[" + re.escape("".join({delimiter, quote, "\n", "\r", *end})) + "]").search
+    always = spec.quote_fields == "ALWAYS"
+
+    def write(values: list[Any]) -> str:
+        out = []
+        for value in values:
+            text = value if type(value) is str else _plain(value)
+            if always or needs_quotes(text):
+                text = quote + text.replace(quote, escape + quote) + quote
+            out.append(text)
+        return delimiter.join(out) + end
+
+    return write
 
 
 def json_record(record: dict[str, Any] | Any, spec: JsonOut) -> str:

@@ -403,3 +403,13 @@ def test_selects_running_at_once_are_bounded(raw, key, monkeypatch):
     monkeypatch.setattr(handlers_select, "MAX_RUNNING", 1)
     assert records(select(raw, key, request_xml("SELECT COUNT(*) FROM COSObject", csv_in()))) == "4\n"
     assert handlers_select._running == 0
+
+
+def test_quote_fields_always_and_escape_characters(raw, key):
+    data = b'1,"say \\"hi\\""\n2,plain\n'
+    got = run(raw, key, "SELECT _1, _2 FROM COSObject", csv_in("NONE", QuoteEscapeCharacter="\\"), data,
+              output="<CSV><QuoteFields>ALWAYS</QuoteFields><QuoteEscapeCharacter>\\</QuoteEscapeCharacter>"
+                     "<RecordDelimiter>\n</RecordDelimiter></CSV>")
+    assert got == '"1","say \\"hi\\""\n"2","plain"\n'
+    got = run(raw, key, "SELECT _2 FROM COSObject", csv_in("NONE", QuoteEscapeCharacter="\\"), data)
+    assert got == '"say ""hi"""\nplain\n'  # ASNEEDED, the quote doubled (the default escape)
