@@ -54,6 +54,7 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "ObjectKeySimplifyCheck": True,
     "getAuthorization": None,
     "getSTS": None,
+    "AdaptiveUpload": True,  # cos_web's own: part size and parts in flight chosen when a call sets neither (uploads.adaptive)
     "Transport": "auto",  # or "xhr", "fetch", "pyfetch", "urllib" (cos_web.transport_choice)
 }
 
@@ -110,6 +111,8 @@ def checked_options(given: Mapping[str, Any]) -> dict[str, Any]:
             raise invalid_parameter(name, f"{name}={value!r} is not supported: {why}")
         warnings.warn(f"cos_web.COS: option {name}={value!r} has no effect: {why}", stacklevel=3)
     opts.update({k: v for k, v in given.items() if k not in NOT_IMPLEMENTED})
+    # which upload tunings the caller gave (even at their default values): those keep the JS SDK's meaning
+    opts["_given"] = frozenset(k for k in ("ChunkSize", "ChunkParallelLimit") if k in given)
     opts["FileParallelLimit"] = max(1, int(opts["FileParallelLimit"]))
     opts["ChunkParallelLimit"] = max(1, int(opts["ChunkParallelLimit"]))
     opts["ChunkRetryTimes"] = max(0, int(opts["ChunkRetryTimes"]))

@@ -86,6 +86,7 @@ class Plan:
     part_size: int
     parts: list[Part] = field(default_factory=list)
     upload_id: str | None = None
+    auto: bool = False  # part size chosen by cos_web (a resume may take the server upload's instead)
     _done: int = field(default=0, repr=False, compare=False)  # bytes of parts with an ETag
     _sending: dict[int, Part] = field(default_factory=dict, repr=False, compare=False)  # parts in flight
 

@@ -3,7 +3,8 @@
 Under the data directory, a body being received lives in ``tmp/<random>``; once
 durable it is ``blobs/<xx>/<random>`` (names are random, never derived from keys,
 so no key can name a path outside the data directory). A `BlobWriter` streams to
-``tmp/``, hashing as it goes (MD5 and CRC-64, on the calling worker thread),
+``tmp/``, hashing as it goes (CRC-64 with the write on a worker thread; MD5, the
+ETag, either there too or on a hashing thread of its own, `hash_pool`, beside the write),
 starts writeback early, and on `finish` fsyncs and renames the file into
 ``blobs/``. `BlobStore.free` unlinks blobs nothing refers to any more (the caller,
 `metadb.StoreBase._free`, has checked that no row does: blobs are shared by copies);
@@ -71,12 +72,17 @@ class BlobStore:
         private_dir(self.tmp_dir)
         private_dir(self.blob_dir)
         self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cos-blob")
+        # MD5 of a body being received runs here, beside its write on `pool` (hashlib drops the
+        # GIL): a PUT's ingest is then bounded by the slower of MD5 and write+CRC, not their sum.
+        # A pool of its own: a hashing job never waits for a `pool` job, so neither can starve the other.
+        self.hash_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cos-md5")
         self._lock = threading.Lock()
         self._readers: dict[str, int] = {}  # blob name -> open readers (of a multipart or copied object)
         self._doomed: set[str] = set()  # blobs to unlink when their last reader closes
 
     def close(self) -> None:
         self.pool.shutdown(wait=False)
+        self.hash_pool.shutdown(wait=False)
 
     # ------------------------------------------------------------------ layout
     def new_name(self) -> str:
@@ -219,6 +225,12 @@ class BlobWriter:
         helper thread for the CRC bought nothing: crcmod holds the GIL anyway, and
         waiting on another job of the same pool could deadlock it under load.)
         """
+        self.write_data(data)
+        self._md5.update(data)
+
+    def write_data(self, data: bytes | bytearray | memoryview) -> None:
+        """Append a chunk without its MD5 (the caller runs `update_md5` on the same chunks, in
+        order, on another thread): write and CRC-64 here, writeback started early."""
         assert self._file is not None
         if self._crc is not None:
             if not crc64.FAST and self.size + len(data) > SLOW_CRC_LIMIT:
@@ -226,7 +238,6 @@ class BlobWriter:
             else:
                 self._crc.update(data)
         self._file.write(data)
-        self._md5.update(data)
         self.size += len(data)
         if self._store.durable and self.size - self._flushed >= FLUSH_EVERY and (
             self._flush_job is None or self._flush_job.done()
@@ -234,6 +245,10 @@ class BlobWriter:
             # Start writeback early so the final fsync is short (overlaps disk with network).
             self._flushed = self.size
             self._flush_job = self._store.pool.submit(self.datasync, self._file.fileno())
+
+    def update_md5(self, data: bytes | bytearray | memoryview) -> None:
+        """The MD5 half of `write` (for a caller that runs it beside `write_data`)."""
+        self._md5.update(data)
 
     @property
     def md5_hex(self) -> str:

@@ -93,6 +93,11 @@ class Storage(ObjectStore, MultipartStore, ConfigStore, AppendStore, RestoreStor
         """The worker threads that write and free blobs."""
         return self.blobs.pool
 
+    @property
+    def hash_pool(self) -> ThreadPoolExecutor:
+        """The threads that MD5 bodies being received, beside their writes on `pool`."""
+        return self.blobs.hash_pool
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

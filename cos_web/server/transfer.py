@@ -1,9 +1,12 @@
 """Moving object bytes and object headers: request bodies to blobs, blobs to responses.
 
-Bodies are read in large chunks and handed to a worker thread to hash and
-write while the event loop keeps receiving (double buffering), so ingest is
-bounded by disk and MD5, not by Python overhead; memory stays at a few MiB
-per upload whatever the size.
+Bodies are read in large chunks; each chunk is written (with its CRC-64) on a
+blob worker thread while its MD5 runs on a hashing thread, and the event loop
+keeps receiving the next chunk meanwhile (double buffering), so ingest is
+bounded by the slower of disk and MD5, not their sum, nor by Python overhead;
+memory stays at a few MiB per upload whatever the size. Content-MD5 and
+x-cos-content-sha1 are compared before the blob is made durable: a bad body
+stores nothing.
 """
 
 from __future__ import annotations
@@ -105,12 +108,12 @@ async def _receive(ctx: Ctx, request: web.Request, limit: int) -> Blob:
     writer = ctx.storage.writer()
     if ctx.fail_fsync:  # a fault rule's fsync:eio
         writer.sync = writer.datasync = _eio
-    write = writer.write
     sha1_hash = hashlib.sha1() if sha1 is not None else None
+    update_md5 = writer.update_md5
     if sha1_hash is not None:
-        def write(data: bytes) -> None:  # noqa: F811 - the SHA-1 rides along in the same worker call
+        def update_md5(data: bytes) -> None:  # noqa: F811 - the SHA-1 rides along on the hashing thread
+            writer.update_md5(data)
             sha1_hash.update(data)
-            writer.write(data)
     loop = asyncio.get_running_loop()
     pending: asyncio.Future | None = None
     chunks: list[bytes] = []
@@ -128,7 +131,12 @@ async def _receive(ctx: Ctx, request: web.Request, limit: int) -> Blob:
                 if pending is not None:
                     await pending
                 data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-                pending = loop.run_in_executor(ctx.storage.pool, write, data)
+                # write + CRC-64 on a blob worker, MD5 (+ SHA-1) on a hashing thread, at once;
+                # the next chunk is received meanwhile (double buffering), chunks stay in order.
+                pending = asyncio.gather(
+                    loop.run_in_executor(ctx.storage.pool, writer.write_data, data),
+                    loop.run_in_executor(ctx.storage.hash_pool, update_md5, data),
+                )
                 chunks, buffered = [], 0
             if not chunk:
                 break

@@ -18,7 +18,8 @@ from .. import _fastpath, _js
 from ..errors import CosError
 from ..events import Emitter
 from ..pipeline import Pipeline
-from .run import FileRun, TaskProgress
+from .reporting import TaskProgress
+from .run import FileRun
 from .task import ACTIVE, RUNNING, UploadTask
 
 __all__ = ["TaskQueue"]

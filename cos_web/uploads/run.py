@@ -25,15 +25,17 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from .. import _js
 from ..errors import CosError
 from ..pipeline import Pipeline
 from ..progress import ProgressThrottle
 from ..retry import NO_RETRY, RetryLimits, part_limits, retry_delay
 from ..upload import Part, Plan, match_server_parts, multipart_etag, plan_upload, same_etag
 from ..urls import get_url
+from ..values import MIN_PART_SIZE
+from .adaptive import Concurrency, Gate, auto_part_size, explicit, resumed_part_size
+from .reporting import TaskProgress
 from .run_helpers import keep_upload_id, newest_first, part_error, truthy
-from .task import RUNNING, UploadTask
+from .task import UploadTask
 
 __all__ = ["FileRun", "TaskProgress", "TASK_ONLY"]
 
@@ -76,49 +78,6 @@ _NO_ETAG = (
 )
 
 
-class TaskProgress:
-    """A task's progress reports: throttled ``onProgress`` / ``onHashProgress`` and task-list updates."""
-
-    __slots__ = ("task", "throttle", "user_progress", "user_hash_progress", "on_change")
-
-    def __init__(self, task: UploadTask, interval_ms: float, on_change: Callable[[], None]) -> None:
-        self.task = task
-        self.throttle = ProgressThrottle(task.size, self._on_progress, interval_ms)
-        self.user_progress = task.param("onProgress")
-        self.user_hash_progress = task.param("onHashProgress")
-        self.on_change = on_change
-
-    def progress(self) -> None:
-        task = self.task
-        loaded = task.current_loaded()
-        if loaded > task.reported:
-            task.reported = min(loaded, task.size)
-            self.throttle.update(task.reported, task.size)
-
-    def progress_now(self, loaded: int | None = None) -> None:
-        task = self.task
-        if loaded is not None:
-            task.reported = max(task.reported, loaded)
-        self.throttle.update(task.reported, task.size, immediately=True)
-
-    def _on_progress(self, info: dict[str, Any]) -> None:
-        task = self.task
-        if task.state not in RUNNING:
-            return
-        task.loaded, task.speed, task.percent = info["loaded"], info["speed"], info["percent"]
-        if self.user_progress is not None:
-            _js.call_user(self.user_progress, info)
-        self.on_change()
-
-    def on_hash_progress(self, info: dict[str, Any]) -> None:
-        if self.task.state not in RUNNING:
-            return
-        self.task.hashPercent = info["percent"]
-        if self.user_hash_progress is not None:
-            _js.call_user(self.user_hash_progress, info)
-        self.on_change()
-
-
 class FileRun:
     """One run of one task (a restart is a new run over the same task and plan)."""
 
@@ -138,6 +97,7 @@ class FileRun:
         self.on_change = on_change
         self._failures: list[BaseException] = []  # of the parts: the workers stop at the first
         self.init_call: asyncio.Future[dict[str, Any]] | None = None  # multipartInit, once sent
+        self.gate = Gate(Concurrency(MIN_PART_SIZE, 1, 1))  # parts in flight (set per run of parts)
 
     async def wind_down(self) -> None:
         """After the run was stopped: wait for a multipartInit still in flight (its UploadId lands in the plan)."""
@@ -179,14 +139,19 @@ class FileRun:
             return await self._run_put()  # as the JS SDK: an empty file is one putObject
         opts = self.options
         if task.plan is None:
-            chunk = params.get("ChunkSize") or params.get("SliceSize") or opts["ChunkSize"]
-            task.plan = plan_upload(task.size, int(chunk), opts["MaxPartNumber"])
+            chunk = params.get("ChunkSize") or params.get("SliceSize")
+            auto = not chunk and not explicit(opts, params, "size")
+            size = auto_part_size(task.size, opts["MaxPartNumber"]) if auto else int(chunk or opts["ChunkSize"])
+            task.plan = plan_upload(task.size, size, opts["MaxPartNumber"])
+            task.plan.auto = auto
             task.reported = 0
         plan = task.plan
         if plan.upload_id:
             await self._refresh(plan)
         if not plan.upload_id:
             await self._find_or_init(plan)
+            plan = task.plan
+            assert plan is not None
         assert plan.upload_id is not None
         self.uploads_in_use.add(plan.upload_id)
         plan.recount()
@@ -194,7 +159,6 @@ class FileRun:
         self.reporter.progress_now(plan.loaded())
         self.on_change()
 
-        limit = params.get("AsyncLimit") or opts["ChunkParallelLimit"]
         pending = plan.pending()
         queue = iter(pending)
         base: dict[str, Any] = {"Bucket": task.Bucket, "Region": task.Region, "Key": task.Key, "UploadId": plan.upload_id}
@@ -206,20 +170,26 @@ class FileRun:
                 base[name] = params[name]
 
         failures = self._failures = []
+        fixed = None if not explicit(opts, params, "parallel") else params.get("AsyncLimit") or opts["ChunkParallelLimit"]
+        gate = self.gate = Gate(Concurrency(plan.part_size, len(pending), fixed))
 
         async def worker() -> None:
-            for part in queue:  # one shared iterator: each part goes to exactly one worker
-                if failures:
-                    return  # another part failed: start no more (parts in flight finish, for a restart)
+            while not failures:  # another part failed: start no more (parts in flight finish, for a restart)
+                await gate.acquire()
                 try:
+                    part = next(queue, None)  # one shared iterator: each part goes to exactly one worker
+                    if part is None or failures:
+                        return
                     await self._upload_part(plan, part, base)
                 except asyncio.CancelledError:
                     raise
                 except Exception as err:  # any failure (a CosError, the page's signer throwing ...)
                     failures.append(err)
                     return
+                finally:
+                    gate.release()
 
-        n = max(1, min(int(limit), 256, len(pending)))
+        n = gate.concurrency.cap  # workers; the gate lets concurrency.limit of them send at once
         workers = [asyncio.ensure_future(worker()) for _ in range(n)] if pending else []
         try:
             if workers:
@@ -253,6 +223,7 @@ class FileRun:
         def sent(loaded: int, total: int) -> None:
             plan.part_sent(part, loaded)
             self.reporter.progress()
+            self.gate.progress(plan.loaded(), loop.time())
 
         request = dict(base, PartNumber=part.number)
         if self.options["UploadCheckContentMd5"]:  # hashed once (resume matching may have): not per attempt
@@ -268,6 +239,7 @@ class FileRun:
                 delay = None if self._failures else retry_delay(err, attempt, limits, elapsed=elapsed)
                 if delay is None:  # out of retries, or another part failed the task
                     raise part_error(err, part, attempt + 1, plan.upload_id) from None
+                self.gate.failed()  # an error worth a retry: fewer parts in flight (when adapting)
                 attempt += 1
                 waited += delay
                 await self.pipeline.sleep(delay)
@@ -401,7 +373,12 @@ class FileRun:
                     if err.statusCode == 404:
                         continue  # finished or aborted since the listing
                     raise
-                checks = match_server_parts(plan, server_parts)
+                candidate, checks = plan, match_server_parts(plan, server_parts)
+                if not checks and plan.auto:  # a part size of cos_web's choosing: take the upload's own
+                    resumed = resumed_part_size(server_parts, task.size, self.options["MaxPartNumber"])
+                    if resumed is not None and resumed != plan.part_size:
+                        candidate = plan_upload(task.size, resumed, self.options["MaxPartNumber"])
+                        checks = match_server_parts(candidate, server_parts)
                 if not checks:
                     continue  # parts that cannot be ours, or none at all: nothing proves it is our file
                 ok = True
@@ -415,7 +392,8 @@ class FileRun:
                 if ok:
                     for part, etag in checks:
                         part.etag = etag
-                    plan.upload_id = upload_id
+                    candidate.upload_id, candidate.auto = upload_id, plan.auto
+                    task.plan = candidate  # (a resumed upload keeps its part size)
                     return
         finally:
             if candidates:
