@@ -178,6 +178,48 @@ globalThis.bench = (() => {
     return performance.now() - t0;
   }
 
+  // ------------------------------------------------------------------ default options (bench/links.py)
+
+  // sliceUploadFile with no ChunkSize and no ChunkParallelLimit: what a user who tunes nothing gets.
+  async function sdkDefaultUpload(name, key) {
+    const cos = sdk();
+    const body = file(name);
+    const t0 = performance.now();
+    const data = await call(cos, "sliceUploadFile", { ...BR(), Key: key, Body: body });
+    return { ms: performance.now() - t0, size: body.size, etag: data.ETag || "" };
+  }
+
+  // The main thread during an upload: frames drawn vs the frames a 60 Hz display would show,
+  // and the time spent in long tasks (> 50 ms; PerformanceObserver "longtask").
+  let monitor = null;
+  function startMainThreadMonitor() {
+    const m = { t0: performance.now(), frames: 0, longMs: 0, longTasks: 0, gaps: 0, running: true };
+    const frame = (t) => {
+      if (!m.running) return;
+      if (m.last !== undefined && t - m.last > 1000 / 60 * 1.5) m.gaps += Math.round((t - m.last) / (1000 / 60)) - 1;
+      m.last = t;
+      m.frames++;
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+    try {
+      m.observer = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) { m.longMs += e.duration; m.longTasks++; }
+      });
+      m.observer.observe({ type: "longtask", buffered: false });
+    } catch (e) { m.observer = null; }
+    monitor = m;
+    return true;
+  }
+  function stopMainThreadMonitor() {
+    const m = monitor;
+    monitor = null;
+    m.running = false;
+    if (m.observer) { m.observer.takeRecords().forEach((e) => { m.longMs += e.duration; m.longTasks++; }); m.observer.disconnect(); }
+    const ms = performance.now() - m.t0;
+    return { ms, frames: m.frames, dropped: m.gaps, longMs: m.longMs, longTasks: m.longTasks };
+  }
+
   // ------------------------------------------------------------------ wasm heap
 
   function heapBytes() {
@@ -206,7 +248,7 @@ globalThis.bench = (() => {
   return {
     init, sdk, call, sign, url, raw, pool,
     rawSliceUpload, rawGetBlob, rawSmallOps, presignedHeads, sdkHeads, xhrHead,
-    sdkSliceUpload, sdkSmallOps, sdkGetBlob,
+    sdkSliceUpload, sdkSmallOps, sdkGetBlob, sdkDefaultUpload, startMainThreadMonitor, stopMainThreadMonitor,
     heapBytes, startHeapSampler, stopHeapSampler, MB,
   };
 })();

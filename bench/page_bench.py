@@ -35,6 +35,20 @@ async def slice_upload(name, key, chunk_size, parallel):
     return {"ms": performance.now() - t0, "size": int(body.size), "etag": data.get("ETag", "")}
 
 
+async def default_upload(name, key):
+    """sliceUploadFile with no ChunkSize / ChunkParallelLimit (bench/links.py): cos_web's own choice."""
+    cos = client()
+    body = js.globalThis.testFiles.get(name)
+    t0 = performance.now()
+    call = cos.slice_upload_file(**_br(), Key=key, Body=body)
+    data = await call
+    ms = performance.now() - t0
+    run = cos._uploads.queue.controls[call.taskId].run
+    ctl = run.gate.concurrency
+    return {"ms": ms, "size": int(body.size), "etag": data.get("ETag", ""), "part_mb": ctl.part_size / 2**20,
+            "most_in_flight": run.gate.most, "limits": [limit for _, limit, _ in ctl.rates]}
+
+
 async def get_blob(key):
     cos = client()
     t0 = performance.now()

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import load
+from . import links, load
 from .session import MB, ROOT, Session, random_file
 
 BENCH = Path(__file__).resolve().parent
@@ -50,13 +50,14 @@ class Config:
     curl_reps: int = 3
     import_reps: int = 3
     load_size: load.LoadSize = load.FULL  # row 8: run once (a load, not a race: no repetitions)
+    link_reps: int = 3  # rows 9, 10 (bench/links.py): default-option uploads per link, worker vs page
 
     @classmethod
     def make(cls, quick: bool) -> "Config":
         if not quick:
             return cls()
         return cls(quick=True, big=8 * MB, huge=16 * MB, chunk=1 * MB, parallel=4, ops=20, reps=1,
-                   small_reps=1, curl_reps=1, import_reps=1, load_size=load.QUICK)  # fmt: skip
+                   small_reps=1, curl_reps=1, import_reps=1, load_size=load.QUICK, link_reps=1)  # fmt: skip
 
 
 @dataclass
@@ -284,6 +285,7 @@ class Bench:
             1: "≥ 1.0×", 2: "≥ 0.9×", 3: "≥ 0.8×", 4: "≥ 0.9×", 5: "< 1.0× (≤ CPL×ChunkSize + 32 MB)",
             6: "< 1.0× (100 ms; 100 KB)", 7: "≥ 2.0×",
             8: f"1.00× (all exact), no temp file or orphan blob left, RSS growth ≤ {load.RSS_BOUND_MB} MB",
+            9: "≥ 0.9×", 9.5: "≥ 2.5×",
         }  # fmt: skip
 
         self.log(f"row 7: local COS server ingest, curl PUT of {c.huge // MB} MB over loopback")
@@ -337,6 +339,10 @@ class Bench:
         self.figures.append(Figure(7, f"local COS server ingest, curl PUT {c.huge // MB} MB over loopback, vs the fastest browser upload above",
                                    cm, browser, "MB/s", cm / browser, target[7], cm / browser >= 2.0,
                                    note=f"fastest browser contender: {fastest}", samples={"curl": curl}))  # fmt: skip
+        self.log("rows 9-11: default-option uploads on loopback and emulated links; Web Worker vs page; the main thread")
+        self.figures += links.link_rows(self, target[9], target[9.5])
+        self.figures.append(links.worker_row(self))
+        self.figures.append(links.main_thread_row(self, huge_name, c.huge))
         size = c.load_size
         self.log(f"row 8: load, {size.contexts} browser contexts × {size.per_context} upload_file at once, "
                  f"{min(size.sizes) // 1024} KB–{max(size.sizes) // MB} MB, 2 % injected faults")  # fmt: skip

@@ -51,8 +51,8 @@ MB = 1024 * 1024
 START = 4  # parts in flight at first: near the best fixed setting on loopback (bench row 2)
 MAX_IN_FLIGHT = 6  # Chromium's connections per host over HTTP/1.1
 MAX_BYTES_IN_FLIGHT = 256 * MB  # parts in flight at once, in bytes
-TARGET_PARTS = 16  # a file is cut into about this many parts ...
-MAX_AUTO_PART = 64 * MB  # ... of at most this size (more parts for bigger files), unless 10,000 parts need more
+TARGET_PARTS = 8  # a file is cut into about this many parts (each pays a preflight and a round trip) ...
+MAX_AUTO_PART = 32 * MB  # ... of at most this size (more parts for bigger files), unless 10,000 parts need more
 WINDOW = 0.25  # s: throughput is measured over windows of at least this long
 GAIN = 0.05  # one more part in flight is kept if the rate grows by at least this much
 HOLD = 8  # windows without a try after an undone try or an error
@@ -118,6 +118,7 @@ class Concurrency:
     """
 
     def __init__(self, part_size: int, parts: int, fixed: int | None = None, start: int = START) -> None:
+        self.part_size = part_size
         bound = max(1, min(MAX_IN_FLIGHT, MAX_BYTES_IN_FLIGHT // max(1, part_size), parts))
         self.fixed = fixed is not None
         self.cap = max(1, min(256, int(fixed), parts)) if fixed is not None else bound
