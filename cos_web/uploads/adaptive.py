@@ -2,11 +2,11 @@
 
 cos-js-sdk-v5's defaults (1 MB parts, 3 in flight) leave most of a fast link idle:
 every part pays a CORS preflight and a request round trip, so small parts spend
-their time waiting. When a call gives no part size (``ChunkSize`` / ``SliceSize``,
-per call or as a client option) cos_web picks one from the file's size
-(:func:`auto_part_size`); when it gives no concurrency (``AsyncLimit`` per call,
-``ChunkParallelLimit`` as a client option) a :class:`Concurrency` controller moves
-the number of parts in flight with the throughput measured while uploading:
+their time waiting. When the caller tunes nothing (no ``ChunkSize`` / ``SliceSize`` / ``AsyncLimit``
+per call, no ``ChunkSize`` / ``ChunkParallelLimit`` client option: :func:`explicit`)
+cos_web picks the part size from the file's size (:func:`auto_part_size`), and a
+:class:`Concurrency` controller moves the number of parts in flight with the
+throughput measured while uploading:
 
 - it starts at :data:`START` parts in flight and, one window at a time, tries one
   more; a try is kept while the rate grows by :data:`GAIN`, else undone and not
@@ -19,8 +19,8 @@ the number of parts in flight with the throughput measured while uploading:
   browser streams from the file, never copied into Python, so the wasm heap stays
   flat whatever the part size; the byte bound keeps the browser's side bounded too.
 
-What a caller sets keeps the JS SDK's meaning exactly (fixed part size, fixed
-``ChunkParallelLimit``). Nothing here sends a request or reads a clock: the run
+What a caller sets keeps the JS SDK's meaning exactly (its part size or 1 MB, its
+``ChunkParallelLimit`` or 3). Nothing here sends a request or reads a clock: the run
 (:mod:`.run`) feeds it bytes and times, :class:`Gate` lets workers wait for a slot;
 CPython tests drive it with a simulated link (tests/core/test_adaptive.py).
 """
@@ -76,19 +76,21 @@ def auto_part_size(size: int, max_parts: int = MAX_PARTS) -> int:
     return max(MIN_PART_SIZE, min(max(part, needed), max(MAX_PART_SIZE, needed)))
 
 
-def explicit(options: Mapping[str, Any], params: Mapping[str, Any], what: str) -> bool:
-    """Whether the caller set the part size (``what="size"``) or the parts in flight (``"parallel"``).
+def explicit(options: Mapping[str, Any], params: Mapping[str, Any]) -> bool:
+    """Whether the caller tuned this upload: then it runs exactly as in the JS SDK.
 
-    Per call (``ChunkSize`` / ``SliceSize``, ``AsyncLimit``), or as a client option given
-    to ``COS(...)`` or changed afterwards (``ChunkSize``, ``ChunkParallelLimit``); with the
-    client option ``AdaptiveUpload=False`` every upload keeps the JS SDK's defaults.
+    Tuned means a part size or a concurrency given per call (``ChunkSize`` / ``SliceSize``,
+    ``AsyncLimit``) or as a client option given to ``COS(...)`` or changed afterwards
+    (``ChunkSize``, ``ChunkParallelLimit``), or ``AdaptiveUpload=False``. Either one set
+    keeps both at the JS SDK's meaning (a page ported from the JS SDK that sets only
+    ``ChunkParallelLimit`` still gets its 1 MB parts).
     """
     if not options.get("AdaptiveUpload", True):
         return True
-    call_names, option = (("ChunkSize", "SliceSize"), "ChunkSize") if what == "size" else (("AsyncLimit",), "ChunkParallelLimit")
-    if any(params.get(name) for name in call_names):
+    if any(params.get(name) for name in ("ChunkSize", "SliceSize", "AsyncLimit")):
         return True
-    return option in options.get("_given", ()) or options.get(option) != DEFAULT_OPTIONS[option]
+    given = options.get("_given", ())
+    return any(name in given or options.get(name) != DEFAULT_OPTIONS[name] for name in ("ChunkSize", "ChunkParallelLimit"))
 
 
 def resumed_part_size(server_parts: Iterable[Mapping[str, Any]], size: int, max_parts: int = MAX_PARTS) -> int | None:

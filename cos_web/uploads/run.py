@@ -139,9 +139,9 @@ class FileRun:
             return await self._run_put()  # as the JS SDK: an empty file is one putObject
         opts = self.options
         if task.plan is None:
-            chunk = params.get("ChunkSize") or params.get("SliceSize")
-            auto = not chunk and not explicit(opts, params, "size")
-            size = auto_part_size(task.size, opts["MaxPartNumber"]) if auto else int(chunk or opts["ChunkSize"])
+            auto = not explicit(opts, params)  # tuned by the caller: the JS SDK's meaning, exactly
+            chunk = params.get("ChunkSize") or params.get("SliceSize") or opts["ChunkSize"]
+            size = auto_part_size(task.size, opts["MaxPartNumber"]) if auto else int(chunk)
             task.plan = plan_upload(task.size, size, opts["MaxPartNumber"])
             task.plan.auto = auto
             task.reported = 0
@@ -170,7 +170,7 @@ class FileRun:
                 base[name] = params[name]
 
         failures = self._failures = []
-        fixed = None if not explicit(opts, params, "parallel") else params.get("AsyncLimit") or opts["ChunkParallelLimit"]
+        fixed = None if plan.auto else params.get("AsyncLimit") or opts["ChunkParallelLimit"]
         gate = self.gate = Gate(Concurrency(plan.part_size, len(pending), fixed))
 
         async def worker() -> None:

@@ -59,16 +59,16 @@ def test_part_size_stays_within_cos_limits():
 
 def test_what_the_caller_sets_is_explicit():
     defaults = checked_options({})
-    assert not explicit(defaults, {}, "size") and not explicit(defaults, {}, "parallel")
-    assert explicit(defaults, {"ChunkSize": MB}, "size") and explicit(defaults, {"SliceSize": 2 * MB}, "size")
-    assert explicit(defaults, {"AsyncLimit": 3}, "parallel") and not explicit(defaults, {"AsyncLimit": 3}, "size")
-    given = checked_options({"ChunkSize": MB, "ChunkParallelLimit": 3})  # the defaults' values, given: explicit
-    assert explicit(given, {}, "size") and explicit(given, {}, "parallel")
+    assert not explicit(defaults, {})
+    for params in ({"ChunkSize": MB}, {"SliceSize": 2 * MB}, {"AsyncLimit": 3}):
+        assert explicit(defaults, params)
+    for given in ({"ChunkSize": MB}, {"ChunkParallelLimit": 3}):  # the defaults' values, given: explicit
+        assert explicit(checked_options(given), {})
     later = checked_options({})
     later["ChunkParallelLimit"] = 8  # cos.options changed after the client was made (as JS code does)
-    assert explicit(later, {}, "parallel") and not explicit(later, {}, "size")
-    off = checked_options({"AdaptiveUpload": False})
-    assert explicit(off, {}, "size") and explicit(off, {}, "parallel")
+    assert explicit(later, {})
+    assert explicit(checked_options({"AdaptiveUpload": False}), {})
+    assert not explicit(checked_options({"ProgressInterval": 0, "ChunkRetryTimes": 5}), {})
 
 
 def test_resumed_part_size():
@@ -220,12 +220,16 @@ def test_default_upload_picks_its_part_size_and_explicit_keeps_the_js_meaning():
         parts_auto, most_auto = fake.counts["multipartUpload"], fake.max_in_flight
         fake.max_in_flight = 0
         await cos.slice_upload_file(**BR, Key="chunk.bin", Body=data, ChunkSize=MB, AsyncLimit=2)
-        return a, parts_auto, most_auto
+        parts_chunk, most_chunk = fake.counts["multipartUpload"] - parts_auto, fake.max_in_flight
+        fake.max_in_flight = 0
+        await cos.slice_upload_file(**BR, Key="limit.bin", Body=data, AsyncLimit=5)  # only one set: JS meaning for both
+        return a, parts_auto, most_auto, parts_chunk, most_chunk
 
-    a, parts_auto, most_auto = asyncio.run(main())
+    a, parts_auto, most_auto, parts_chunk, most_chunk = asyncio.run(main())
     assert parts_auto == 6 and START <= most_auto <= MAX_IN_FLIGHT  # 8 MB parts for 40 MB
-    assert fake.counts["multipartUpload"] == 6 + 41 and fake.max_in_flight == 2
-    assert fake.objects["auto.bin"] == data == fake.objects["chunk.bin"] and a["ETag"]
+    assert parts_chunk == 41 and most_chunk == 2
+    assert fake.counts["multipartUpload"] == 6 + 41 + 41 and fake.max_in_flight == 5
+    assert fake.objects["auto.bin"] == data == fake.objects["chunk.bin"] == fake.objects["limit.bin"] and a["ETag"]
 
 
 def test_client_options_keep_the_js_meaning():
