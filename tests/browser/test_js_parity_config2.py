@@ -1,7 +1,8 @@
 """Issue 15 audit, the gaps test_js_parity_config.py left: COS's tag limits through both SDKs
 (cos_web refuses before sending, the JS SDK gets the server's InvalidTag), x-cos-tagging errors
 on putObject / multipartInit / putObjectCopy, the Key that getBucketWebsite and getBucketReferer
-put in their path, and getService's region filter with buckets in two regions.
+put in their path, getService's region filter with buckets in two regions, and the referer
+rule for a page whose requests carry no Referer (EmptyReferConfiguration).
 
 Same pattern as test_js_parity_config.py: both SDKs run the same steps in one Chromium page
 against the local server, results compared field by field (test_js_parity._compare).
@@ -137,3 +138,51 @@ def test_get_service_in_two_regions(parity, sdk_vars, elsewhere):
         assert regions == {"here": {sdk_vars["REGION"]}, "there": {OTHER_REGION}, "nowhere": set()}
     else:  # no region in the host: the whole account, whatever the Region parameter
         assert regions["here"] == regions["there"] == regions["nowhere"] == {sdk_vars["REGION"], OTHER_REGION}
+
+
+SET_REFERRER_POLICY = """(policy) => {
+  document.querySelectorAll('meta[name=referrer]').forEach((m) => m.remove());
+  const meta = document.createElement('meta');
+  meta.name = 'referrer';
+  meta.content = policy;
+  document.head.appendChild(meta);
+}"""
+
+
+@pytest.fixture
+def no_referrer(harness):
+    """The page's requests carry no Referer (a page with ``<meta name="referrer" content="no-referrer">``),
+    then Chromium's default again."""
+    harness.js(SET_REFERRER_POLICY, "no-referrer")
+    try:
+        yield
+    finally:
+        harness.js(SET_REFERRER_POLICY, "strict-origin-when-cross-origin")
+
+
+def test_empty_referer_rule_from_a_page(conf, no_referrer):
+    """EmptyReferConfiguration decides a read with no Referer (Deny by default), for both SDKs. A 200
+    GET may come from the HTTP cache, so each object is read allowed only as its last read."""
+    def referer(empty=None):
+        conf_ = {"Status": "Enabled", "RefererType": "White-List", "DomainList": {"Domains": ["www.example.com"]}}
+        return {"RefererConfiguration": {**conf_, **({"EmptyReferConfiguration": empty} if empty else {})}}
+
+    js, _ = conf([
+        ("obj", "putObject", {"Key": "{P}/e.txt", "Body": "empty referer"}),
+        ("obj2", "putObject", {"Key": "{P}/e2.txt", "Body": "black list"}),
+        ("deny", "putBucketReferer", referer()),
+        ("read_denied", "getObject", {"Key": "{P}/e.txt"}),
+        ("head_denied", "headObject", {"Key": "{P}/e.txt"}),
+        ("deny_said", "putBucketReferer", referer("Deny")),
+        ("read_denied2", "getObject", {"Key": "{P}/e.txt"}),
+        ("black", "putBucketReferer", {"RefererConfiguration": {
+            "Status": "Enabled", "RefererType": "Black-List", "DomainList": {"Domains": ["127.0.0.1"]}}}),
+        ("read_black", "getObject", {"Key": "{P}/e2.txt"}),  # no Referer is no match, but still empty: Deny
+        ("allow", "putBucketReferer", referer("Allow")),
+        ("get", "getBucketReferer", {}),
+        ("read_ok", "getObject", {"Key": "{P}/e.txt"}),
+        ("rm", "deleteMultipleObject", {"Objects": [{"Key": "{P}/e.txt"}, {"Key": "{P}/e2.txt"}]}),
+    ], errors={"read_denied": "AccessDenied", "head_denied": "AccessDenied", "read_denied2": "AccessDenied",
+               "read_black": "AccessDenied"})  # fmt: skip
+    assert js["read_ok"]["Body"] == "empty referer"
+    assert js["get"]["RefererConfiguration"]["EmptyReferConfiguration"] == "Allow"
