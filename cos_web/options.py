@@ -47,6 +47,7 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "SystemClockOffset": 0,  # ms
     "UploadCheckContentMd5": False,  # Content-MD5 on putObject and parts (content_md5)
     "UploadQueueSize": 10000,  # finished tasks kept in the task list (uploads.queue)
+    "UploadIdCacheLimit": 50,  # sliceCopyFile's saved UploadIds (slice_copy; uploads resume from the server's list)
     "UploadAddMetaMd5": False,  # x-cos-meta-md5 on putObject / multipartInit (content_md5)
     "UseAccelerate": False,  # {Bucket}.cos.accelerate.myqcloud.com (request, pipeline, getObjectUrl)
     "ForceSignHost": True,
@@ -84,11 +85,6 @@ NOT_IMPLEMENTED: dict[str, tuple[Callable[[Any], bool], bool, str]] = {
     "DeepTracker": (_anything, False, ""),
     "TrackerDelay": (_anything, False, ""),
     "CustomId": (_anything, False, ""),
-    "UploadIdCacheLimit": (
-        lambda v: v == 50,
-        False,
-        "cos_web keeps no UploadId cache in localStorage (it resumes from the server's list of uploads)",
-    ),
 }
 
 

@@ -22,6 +22,9 @@ page's memory (keyed by the source's ETag, size and date, the chunk size, the ta
 so the same call again goes on from the parts already copied (the JS SDK's
 ``session.getCopyFileId``). Cancelling the returned awaitable (``call.cancel()``) stops
 the part copies in flight and aborts the multipart upload (the JS SDK has no cancel).
+The saved UploadIds are the page's (shared by its clients, as the JS SDK's module-level
+cache), at most ``UploadIdCacheLimit``, and not kept across reloads (the JS SDK's are in
+localStorage).
 
 Deliberate differences: ``loaded``/``total`` are numbers of bytes (the JS SDK reports
 the header's string for ``total``, and counts each part one byte short while it runs).
@@ -60,10 +63,10 @@ _NO_LENGTH = (
     "请参考文档：https://cloud.tencent.com/document/product/436/13318 ）"
 )
 
-# The page's unfinished copies (the JS SDK's session cache): copy id -> UploadIds, newest first.
-_SAVED: dict[str, list[str]] = {}
+# The page's unfinished copies (the JS SDK's session cache): (copy id, UploadId), newest first,
+# at most UploadIdCacheLimit of them; UploadIds a copy of this page is using.
+_SAVED: list[tuple[str, str]] = []
 _IN_USE: set[str] = set()
-_SAVED_LIMIT = 50
 
 
 async def slice_copy_file(pipeline: Pipeline, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -165,7 +168,7 @@ class _CopyRun:
             upload_id = init.get("UploadId")
             if not upload_id:
                 raise CosError("no such upload id", code="NoSuchUpload")
-        _save(self.copy_id, upload_id)
+        _save(self.copy_id, upload_id, int(self.options["UploadIdCacheLimit"]))
         _IN_USE.add(upload_id)
         try:
             result = await self._copy_parts(upload_id, parts, etags)
@@ -185,7 +188,7 @@ class _CopyRun:
 
     async def _saved_upload(self, parts: list[tuple[int, int, int]]) -> tuple[str | None, dict[int, str]]:
         """A saved UploadId of this very copy (not in use, still on the server) and its parts that fit."""
-        for upload_id in list(_SAVED.get(self.copy_id, ())):
+        for upload_id in [u for c, u in _SAVED if c == self.copy_id]:
             if upload_id in _IN_USE:
                 continue
             try:
@@ -285,16 +288,13 @@ def _copy_id(copy_source: str, headers: Mapping[str, str], chunk: int, bucket: s
     return hashlib.md5("::".join("" if p is None else str(p) for p in parts).encode("utf-8")).hexdigest()
 
 
-def _save(copy_id: str, upload_id: str) -> None:
-    ids = [u for u in _SAVED.get(copy_id, []) if u != upload_id]
-    _SAVED[copy_id] = [upload_id, *ids][:_SAVED_LIMIT]
+def _save(copy_id: str, upload_id: str, limit: int) -> None:
+    """The JS SDK's session.saveUploadId: newest first, the whole cache cut to ``limit``."""
+    _SAVED[:] = [(copy_id, upload_id), *(e for e in _SAVED if e != (copy_id, upload_id))][: max(0, limit)]
 
 
 def _forget(upload_id: str) -> None:
-    for copy_id in [c for c, ids in _SAVED.items() if upload_id in ids]:
-        _SAVED[copy_id] = [u for u in _SAVED[copy_id] if u != upload_id]
-        if not _SAVED[copy_id]:
-            del _SAVED[copy_id]
+    _SAVED[:] = [e for e in _SAVED if e[1] != upload_id]
 
 
 async def _list_parts(pipeline: Pipeline, target: Mapping[str, Any], upload_id: str) -> list[dict[str, Any]]:

@@ -166,9 +166,12 @@ def test_their_off_values_and_dependent_tuning_are_accepted_quietly():
     assert "LogLevel" not in cos.options
 
 
-def test_an_option_without_effect_is_warned_about():
-    with pytest.warns(UserWarning, match="UploadIdCacheLimit=10 has no effect"):
-        COS(SecretId="a", SecretKey="b", UploadIdCacheLimit=10)
+def test_an_option_without_effect_is_warned_about(monkeypatch):
+    # (UploadIdCacheLimit, the example before sliceCopyFile kept saved UploadIds, is honoured now)
+    monkeypatch.setitem(NOT_IMPLEMENTED, "SomeJsOption", (lambda v: v == 1, False, "a reason"))
+    with pytest.warns(UserWarning, match="SomeJsOption=10 has no effect"):
+        COS(SecretId="a", SecretKey="b", SomeJsOption=10)
+    assert COS(SecretId="a", SecretKey="b", UploadIdCacheLimit=10).options["UploadIdCacheLimit"] == 10
 
 
 def test_copy_options_are_clamped_as_in_the_js_sdk():
