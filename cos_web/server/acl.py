@@ -2,7 +2,8 @@
 
 An ACL is stored as ``{"canned": str | None, "grants": [{"type", "id" | "uri", "permission"}]}``.
 Objects start with canned ``default`` (inherit the bucket's). Request headers
-(``x-cos-acl``, ``x-cos-grant-*``) win over an ``AccessControlPolicy`` body.
+(``x-cos-acl``, ``x-cos-grant-*``) win over an ``AccessControlPolicy`` body; a body's
+grants are kept exactly (``"exact": True``): GET ?acl answers them and no others.
 """
 
 from __future__ import annotations
@@ -93,17 +94,30 @@ def from_xml(root: ET.Element, for_object: bool) -> dict:
             raise CosServerError("MalformedXML")
     if len(grants) > MAX_GRANTS:
         raise CosServerError("InvalidArgument", "Too many grants.")
-    return {"canned": None, "grants": grants}
+    # exact: GET ?acl answers these grants and no others (no owner grant added)
+    return {"canned": None, "grants": grants, "exact": True}
 
 
 def effective_grants(acl: dict, owner: str) -> list[dict]:
-    """Owner FULL_CONTROL plus the canned and explicit grants (what GET acl shows)."""
+    """Owner FULL_CONTROL plus the canned and explicit grants (what GET acl shows); for an
+    ACL set by an AccessControlPolicy body, exactly its grants."""
+    if acl.get("exact"):
+        return list(acl.get("grants", []))
     grants = [{"type": "CanonicalUser", "id": owner, "permission": "FULL_CONTROL"}]
     grants += _canned_grants(acl.get("canned") or "")
     for grant in acl.get("grants", []):
         if grant not in grants:
             grants.append(grant)
     return grants
+
+
+def canned_name(acl: dict, default: str) -> str:
+    """The ``x-cos-acl`` GET ?acl answers: the canned name, or for exact grants the one they amount to."""
+    if not acl.get("exact"):
+        return acl.get("canned") or default
+    if allows_anonymous(acl, "WRITE") and allows_anonymous(acl, "READ"):
+        return "public-read-write"
+    return "public-read" if allows_anonymous(acl, "READ") else "private"
 
 
 def allows_anonymous(acl: dict, permission: str) -> bool:
@@ -114,7 +128,8 @@ def allows_anonymous(acl: dict, permission: str) -> bool:
 
 
 def object_public_read(object_acl: dict, bucket_acl: dict) -> bool:
-    if (object_acl.get("canned") or "default") == "default" and not object_acl.get("grants"):
+    if (object_acl.get("canned") or "default") == "default" and not object_acl.get("grants") \
+            and not object_acl.get("exact"):
         return allows_anonymous(bucket_acl, "READ")
     return allows_anonymous(object_acl, "READ")
 

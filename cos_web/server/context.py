@@ -27,12 +27,12 @@ BUCKET_RE = re.compile(BUCKET_NAME_PATTERN, re.ASCII)  # used with fullmatch (no
 SERVICE_RE = re.compile(r"^cos\.(?P<region>[a-z0-9-]+)\.")
 # Sub-resources COS has that this server does not implement.
 UNSUPPORTED = {
-    "tagging", "versioning", "versions", "referer", "logging",
+    "tagging", "referer", "logging",
     "replication", "inventory", "domain", "encryption", "intelligenttiering",
     "object-lock", "retention", "accelerate", "origin", "symlink", "rename",
 }
 SUBRESOURCES = ("acl", "cors", "location", "uploads", "delete", "partNumber", "uploadId", "append", "restore", "policy",
-                "lifecycle", "select", *KINDS)
+                "lifecycle", "select", "versioning", "versions", *KINDS)
 
 
 @dataclass

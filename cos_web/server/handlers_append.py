@@ -41,6 +41,9 @@ async def append_object(ctx: Ctx, request: web.Request) -> web.Response:
     check_key(ctx.key)
     position = _position(ctx)
     ctx.storage.bucket(ctx.bucket)
+    if ctx.storage.versioning(ctx.bucket):
+        # Our choice (docs/server.md "Versioning"): an appendable object has one version only.
+        raise CosServerError("InvalidRequest", "Append is not supported in a bucket with versioning enabled or suspended.")
     current = ctx.storage.find_object(ctx.bucket, ctx.key)
     # Refuse before storing a body that could not be appended (the store checks again, atomically).
     if current is not None and not is_appendable(current.blob):

@@ -176,21 +176,29 @@ async def delete_objects(ctx: Ctx, request: web.Request) -> web.Response:
     if not objects or len(objects) > MAX_DELETE_KEYS:
         raise CosServerError("MalformedXML", f"The number of objects must be between 1 and {MAX_DELETE_KEYS}.")
     results: list[tuple] = []
-    keys: list[str] = []
+    entries: list[tuple[str, str | None]] = []
     for node in objects:
         key = xmlio.text(node, "Key")
         if key is None:
             raise CosServerError("MalformedXML")
+        version = xmlio.text(node, "VersionId") or None
         try:
             check_key(key)
             if not permissions.key_allowed(ctx, request, key):
                 raise CosServerError("AccessDenied")
         except CosServerError as exc:
-            results.append(("Error", [("Key", key), ("Code", exc.code), ("Message", exc.message)]))
+            named = [("VersionId", version)] if version else []
+            results.append(("Error", [("Key", key), *named, ("Code", exc.code), ("Message", exc.message)]))
             continue
-        keys.append(key)
+        entries.append((key, version))
     # One transaction for all of them, in a worker thread: the event loop keeps serving meanwhile.
-    await asyncio.to_thread(ctx.storage.delete_objects, ctx.bucket, keys)
+    outcomes = await asyncio.to_thread(ctx.storage.delete_entries, ctx.bucket, entries)
     if not quiet:
-        results += [("Deleted", [("Key", key)]) for key in keys]
+        for (key, version), outcome in zip(entries, outcomes):
+            item: list[tuple] = [("Key", key)]
+            if version is not None:
+                item.append(("VersionId", version))
+            if outcome.marker:
+                item += [("DeleteMarker", True), ("DeleteMarkerVersionId", outcome.version_id)]
+            results.append(("Deleted", item))
     return xml_response("DeleteResult", results)

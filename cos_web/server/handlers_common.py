@@ -63,7 +63,7 @@ async def parse_acl(ctx: Ctx, request: web.Request, for_object: bool) -> dict:
 
 def acl_response(ctx: Ctx, acl: dict, default_canned: str) -> web.Response:
     """GET ?acl: the AccessControlPolicy document, and the canned name in ``x-cos-acl``."""
-    headers = {"x-cos-acl": acl.get("canned") or default_canned}
+    headers = {"x-cos-acl": acls.canned_name(acl, default_canned)}
     return xml_response("AccessControlPolicy", acls.render(acl, ctx.server.owner, ctx.server.config.owner_uin),
                         headers=headers)
 
@@ -73,6 +73,34 @@ def object_acl(request: web.Request) -> dict:
 
 
 # ---------------------------------------------------------------- copy sources
+# ---------------------------------------------------------------- versions
+def version_param(ctx: Ctx) -> str | None:
+    """The request's ``versionId`` (None when absent or empty: the current version)."""
+    value = ctx.param("versionId")
+    if not value:
+        return None
+    if len(value) > 128 or not value.isascii() or not value.isprintable():
+        raise CosServerError("InvalidArgument", "Invalid version id specified.")
+    return value
+
+
+def version_header(record: ObjectRecord, asked: str | None = None) -> dict[str, str]:
+    """``x-cos-version-id`` for a version that has an id (or that was asked for by id: ``null`` too)."""
+    if record.version is not None:
+        return {"x-cos-version-id": record.version}
+    return {"x-cos-version-id": "null"} if asked is not None else {}
+
+
+def source_version(request: web.Request) -> str | None:
+    """The ``versionId`` of the x-cos-copy-source value, if it names one."""
+    _, _, query = request.headers.get("x-cos-copy-source", "").partition("?")
+    for item in query.split("&"):
+        name, _, value = item.partition("=")
+        if name.lower() == "versionid" and value:
+            return unquote(value)
+    return None
+
+
 def copy_source(ctx: Ctx, request: web.Request) -> tuple[str, str]:
     """(bucket, key) named by x-cos-copy-source: ``<bucket>.cos.<region>.<domain>/<url-encoded key>``."""
     raw = request.headers["x-cos-copy-source"].strip()
@@ -94,7 +122,13 @@ async def open_source(ctx: Ctx, request: web.Request) -> tuple[str, str, ObjectR
         found = ctx.storage.find_object(bucket, key)
         if found is None or not acls.object_public_read(found.meta.acl, source_bucket.acl):
             raise CosServerError("AccessDenied")
-    record, fh = ctx.storage.open_object(bucket, key)
+    version = source_version(request)
+    try:
+        record, fh = ctx.storage.open_object(bucket, key, version)
+    except CosServerError as exc:
+        if exc.code == "MethodNotAllowed":  # the source version is a delete marker
+            raise CosServerError("InvalidRequest", "The copy source is a delete marker.") from None
+        raise
     try:
         check_readable(ctx.storage, record, ctx.now(), "GET")  # an archived source must be restored first
         check_conditions(request.headers, record, prefix="x-cos-copy-source-")

@@ -12,7 +12,7 @@ from . import xmlio
 from .context import Ctx, check_key, empty, iso_date, url_encode, xml_response
 from .digits import uint
 from .errors import CosServerError
-from .handlers_common import DELETE_LIMIT, object_acl, open_source, owner, read_body
+from .handlers_common import DELETE_LIMIT, object_acl, open_source, owner, read_body, version_header
 from .blobs import Blob
 from .records import ObjectRecord, Part
 from .transfer import meta_from_headers, receive
@@ -138,6 +138,7 @@ async def complete(ctx: Ctx, request: web.Request) -> web.Response:
     record = await asyncio.to_thread(ctx.storage.complete_upload, ctx.bucket, ctx.key, upload_id, listed)
     location = f"http://{ctx.host}/{url_encode(ctx.key)}"
     headers = {"x-cos-hash-crc64ecma": record.crc64} if record.crc64 else {}
+    headers.update(version_header(record))
     return xml_response("CompleteMultipartUploadResult",
                         [("Location", location), ("Bucket", ctx.bucket), ("Key", ctx.key), ("ETag", record.etag)],
                         headers=headers)

@@ -10,7 +10,15 @@ from ..values import MAX_PUT_SIZE, METADATA_DIRECTIVES, RESPONSE_OVERRIDES
 from . import object_tags, referer
 from .context import Ctx, check_key, empty, header_safe, iso_date, xml_response
 from .errors import CosServerError
-from .handlers_common import acl_response, object_acl, open_source, parse_acl
+from .handlers_common import (
+    acl_response,
+    object_acl,
+    open_source,
+    parse_acl,
+    source_version,
+    version_header,
+    version_param,
+)
 from .records import ObjectMeta, ObjectRecord
 from .restore_store import check_readable
 from .transfer import (
@@ -33,7 +41,7 @@ async def put_object(ctx: Ctx, request: web.Request) -> web.Response:
     ctx.storage.bucket(ctx.bucket)
     blob = await receive(ctx, request)
     record = ctx.storage.put_object(ctx.bucket, ctx.key, blob, meta)
-    headers = {"ETag": record.etag}
+    headers = {"ETag": record.etag, **version_header(record)}
     if record.crc64 is not None:
         headers["x-cos-hash-crc64ecma"] = record.crc64
     return empty(headers=headers)
@@ -49,7 +57,7 @@ async def copy_object(ctx: Ctx, request: web.Request) -> web.Response:
     ctx.storage.bucket(ctx.bucket)
     bucket, key, source, fh = await open_source(ctx, request)
     try:
-        if (bucket, key) == (ctx.bucket, ctx.key) and directive == "Copy":
+        if (bucket, key) == (ctx.bucket, ctx.key) and directive == "Copy" and source_version(request) is None:
             raise CosServerError(
                 "InvalidRequest",
                 "This copy request is illegal because it is trying to copy an object to itself without "
@@ -78,6 +86,11 @@ async def copy_object(ctx: Ctx, request: web.Request) -> web.Response:
         record = ctx.storage.put_object(ctx.bucket, ctx.key, blob, meta)
     children = [("ETag", record.etag), ("CRC64", record.crc64), ("LastModified", iso_date(record.mtime, False))]
     headers = {"x-cos-hash-crc64ecma": record.crc64} if record.crc64 else {}
+    if record.version is not None:
+        children.append(("VersionId", record.version))
+        headers.update(version_header(record))
+    if source.version is not None or source_version(request) is not None:
+        headers["x-cos-copy-source-version-id"] = source_version(request) or source.version or "null"
     return xml_response("CopyObjectResult", children, headers=headers)
 
 
@@ -89,12 +102,13 @@ async def get_object(ctx: Ctx, request: web.Request) -> web.StreamResponse:
     if overrides and ctx.credential is None:
         raise CosServerError("AccessDenied", "Anonymous requests cannot use response-* parameters.")
     referer.check(ctx, request)  # the bucket's hotlink protection
-    record, fh = ctx.storage.open_object(ctx.bucket, ctx.key)
+    record, fh = ctx.storage.open_object(ctx.bucket, ctx.key, version_param(ctx))
     try:
         restore = check_readable(ctx.storage, record, ctx.now(), request.method)  # archived objects
         check_conditions(request.headers, record)
         byte_range = parse_range(request.headers.get("Range"), record.size)
         headers = object_headers(record)
+        headers.update(version_header(record, version_param(ctx)))
         headers.update(restore)
         headers["Accept-Ranges"] = "bytes"
         if request.method == "GET":
@@ -108,18 +122,31 @@ async def get_object(ctx: Ctx, request: web.Request) -> web.StreamResponse:
 async def delete_object(ctx: Ctx, request: web.Request) -> web.Response:
     check_key(ctx.key)
     ctx.storage.bucket(ctx.bucket)
-    ctx.storage.delete_object(ctx.bucket, ctx.key)
-    return empty(204)
+    outcome = ctx.storage.delete_object(ctx.bucket, ctx.key, version_param(ctx))
+    headers = {}
+    if outcome.version_id is not None:
+        headers["x-cos-version-id"] = outcome.version_id
+    if outcome.marker:
+        headers["x-cos-delete-marker"] = "true"
+    return empty(204, headers=headers)
 
 
 async def get_object_acl(ctx: Ctx, request: web.Request) -> web.Response:
     check_key(ctx.key)
-    record: ObjectRecord = ctx.storage.get_object(ctx.bucket, ctx.key)
-    return acl_response(ctx, record.meta.acl, "default")
+    version = version_param(ctx)
+    record: ObjectRecord = ctx.storage.get_object(ctx.bucket, ctx.key, version)
+    response = acl_response(ctx, record.meta.acl, "default")
+    response.headers.update(version_header(record, version))
+    return response
 
 
 async def put_object_acl(ctx: Ctx, request: web.Request) -> web.Response:
     check_key(ctx.key)
-    ctx.storage.get_object(ctx.bucket, ctx.key)
-    ctx.storage.set_object_acl(ctx.bucket, ctx.key, await parse_acl(ctx, request, for_object=True))
+    version = version_param(ctx)
+    ctx.storage.get_object(ctx.bucket, ctx.key, version)
+    acl = await parse_acl(ctx, request, for_object=True)
+    if version is None:
+        ctx.storage.set_object_acl(ctx.bucket, ctx.key, acl)
+    else:
+        ctx.storage.set_version_acl(ctx.bucket, ctx.key, version, acl)
     return empty()

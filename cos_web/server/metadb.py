@@ -22,8 +22,16 @@ CREATE TABLE IF NOT EXISTS objects (
     bucket TEXT NOT NULL, key TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
     crc64 TEXT, mtime REAL NOT NULL, content_type TEXT NOT NULL, headers TEXT NOT NULL,
     meta TEXT NOT NULL, storage_class TEXT NOT NULL, acl TEXT NOT NULL, blob TEXT NOT NULL,
+    version TEXT,
     PRIMARY KEY (bucket, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS versions (
+    bucket TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, version TEXT, marker INTEGER NOT NULL,
+    size INTEGER NOT NULL, etag TEXT NOT NULL, crc64 TEXT, mtime REAL NOT NULL, content_type TEXT NOT NULL,
+    headers TEXT NOT NULL, meta TEXT NOT NULL, storage_class TEXT NOT NULL, acl TEXT NOT NULL, blob TEXT NOT NULL,
+    PRIMARY KEY (bucket, key, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS versions_by_id ON versions (bucket, key, version);
 CREATE TABLE IF NOT EXISTS uploads (
     upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated REAL NOT NULL,
     content_type TEXT NOT NULL, headers TEXT NOT NULL, meta TEXT NOT NULL,
@@ -42,6 +50,7 @@ CREATE TABLE IF NOT EXISTS segments (
 CREATE INDEX IF NOT EXISTS objects_by_blob ON objects (blob);
 CREATE INDEX IF NOT EXISTS parts_by_blob ON parts (blob);
 CREATE INDEX IF NOT EXISTS segments_by_blob ON segments (blob);
+CREATE INDEX IF NOT EXISTS versions_by_blob ON versions (blob);
 CREATE TABLE IF NOT EXISTS bucket_configs (
     bucket TEXT NOT NULL, sub TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (bucket, sub, id)
@@ -62,6 +71,10 @@ def connect(path: str, durable: bool) -> sqlite3.Connection:
     db.row_factory = sqlite3.Row
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=" + ("FULL" if durable else "NORMAL"))
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name='objects'").fetchone():
+        columns = {row[1] for row in db.execute("PRAGMA table_info(objects)")}
+        if "version" not in columns:  # a data dir from before versioning
+            db.execute("ALTER TABLE objects ADD COLUMN version TEXT")
     db.executescript(SCHEMA)
     columns = {row[1] for row in db.execute("PRAGMA table_info(credentials)")}
     if "policy" not in columns:  # a data dir from before temporary keys had policies
@@ -115,6 +128,8 @@ class StoreBase:
         """In a transaction: the blob files behind an object reference, forgetting a manifest's segments
         (and a restored copy of an archived object: a restore belongs to the bytes it restored)."""
         self._db.execute("DELETE FROM restores WHERE blob=?", (ref,))
+        if not ref:  # a delete marker has no bytes
+            return []
         if not is_manifest(ref):
             return [ref]
         names = [r[0] for r in self._db.execute("SELECT blob FROM segments WHERE manifest=?", (ref,))]
@@ -122,8 +137,11 @@ class StoreBase:
         return names
 
     def _has_ref(self, bucket: str, key: str, ref: str) -> bool:
-        row = self._db.execute("SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
-        return row is not None and row[0] == ref
+        """Whether ``key`` still has a version (current or not) whose bytes are ``ref``."""
+        return self._db.execute(
+            "SELECT 1 FROM objects WHERE bucket=? AND key=? AND blob=? UNION ALL "
+            "SELECT 1 FROM versions WHERE bucket=? AND key=? AND blob=? AND marker=0 LIMIT 1",
+            (bucket, key, ref, bucket, key, ref)).fetchone() is not None
 
     def _blob_list(self, ref: str, size: int) -> list[tuple[str, int]]:
         """(blob, size) of an object's bytes in order."""
@@ -140,5 +158,6 @@ class StoreBase:
     def _unreferenced(self, names: list[str]) -> list[str]:
         """The blobs of ``names`` no row refers to: the reference count of a blob is its rows."""
         return [name for name in dict.fromkeys(names) if self._db.execute(
-            "SELECT 1 FROM objects WHERE blob=? UNION ALL SELECT 1 FROM parts WHERE blob=? "
-            "UNION ALL SELECT 1 FROM segments WHERE blob=? LIMIT 1", (name, name, name)).fetchone() is None]
+            "SELECT 1 FROM objects WHERE blob=? UNION ALL SELECT 1 FROM versions WHERE blob=? "
+            "UNION ALL SELECT 1 FROM parts WHERE blob=? UNION ALL SELECT 1 FROM segments WHERE blob=? LIMIT 1",
+            (name, name, name, name)).fetchone() is None]

@@ -12,15 +12,15 @@ from ..values import MAX_PARTS, MIN_PART_SIZE
 from . import crc64
 from .blobs import Blob
 from .errors import CosServerError
-from .metadb import StoreBase
 from .records import ObjectMeta, ObjectRecord, Part, Upload, meta_columns, meta_from_row, now
 from .object_store import _successor
 from .segments import MANIFEST
+from .version_store import VersionStore
 
 _BATCH = 200  # rows read per query when listing uploads
 
 
-class MultipartStore(StoreBase):
+class MultipartStore(VersionStore):
     def create_upload(self, bucket: str, key: str, meta: ObjectMeta) -> Upload:
         upload = Upload(f"{int(now())}{secrets.token_hex(16)}", bucket, key, now(), meta)
         with self._lock, self._tx():
@@ -137,18 +137,12 @@ class MultipartStore(StoreBase):
                                          [(ref, i, p.blob, p.size) for i, p in enumerate(parts)])
                 record = ObjectRecord(bucket, key, sum(p.size for p in parts), etag, crc_text, now(), upload.meta,
                                       ref)
-                old = self._db.execute("SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
-                freed = self._detach(old[0]) if old else []
-                self._db.execute(
-                    "INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (bucket, key, record.size, etag, crc_text, record.mtime, *meta_columns(upload.meta), ref),
-                )
+                freed, _ = self._write_current(record, meta_columns(upload.meta))
                 self._db.execute("DELETE FROM parts WHERE upload_id=?", (upload_id,))
                 self._db.execute("DELETE FROM uploads WHERE upload_id=?", (upload_id,))
             used = {p.blob for p in parts}
             self._free(None, [p.blob for p in stored if p.blob not in used])  # uploaded but not listed
-            if old:
-                self._free(old[0], freed)
+            self._free_all(freed)
         return record
 
     def list_uploads(self, bucket: str, prefix: str = "", delimiter: str = "", key_marker: str = "",

@@ -12,43 +12,36 @@ from typing import BinaryIO
 
 from .blobs import Blob
 from .errors import CosServerError
-from .metadb import StoreBase
 from .records import ObjectMeta, ObjectRecord, meta_columns, now, object_from_row
 from .segments import MANIFEST, SegmentReader, is_manifest
+from .version_store import DeleteOutcome, VersionStore, _successor, marker_headers
 
 
-def _successor(prefix: str) -> str | None:
-    """The smallest string greater than every string starting with ``prefix`` (None: there is none).
-
-    Skips the surrogate block (no key holds one) and carries past U+10FFFF.
-    """
-    stem = prefix.rstrip("\U0010ffff")
-    if not stem:
-        return None
-    nxt = ord(stem[-1]) + 1
-    return stem[:-1] + chr(0xE000 if 0xD800 <= nxt <= 0xDFFF else nxt)
-
-
-class ObjectStore(StoreBase):
+class ObjectStore(VersionStore):
     def find_object(self, bucket: str, key: str) -> ObjectRecord | None:
         with self._lock:
             row = self._db.execute("SELECT * FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
         return object_from_row(row) if row else None
 
-    def get_object(self, bucket: str, key: str) -> ObjectRecord:
+    def get_object(self, bucket: str, key: str, version_id: str | None = None) -> ObjectRecord:
+        """The current version (NoSuchKey, with the delete marker's headers when one is current),
+        or with ``version_id`` that version (see `VersionStore.get_version`)."""
+        if version_id is not None:
+            return self.get_version(bucket, key, version_id)
         found = self.find_object(bucket, key)
         if found is None:
             self.bucket(bucket)
-            raise CosServerError("NoSuchKey")
+            marker = self.latest_marker(bucket, key)
+            raise CosServerError("NoSuchKey", headers=marker_headers(marker) if marker else None)
         return found
 
-    def open_object(self, bucket: str, key: str) -> tuple[ObjectRecord, BinaryIO]:
+    def open_object(self, bucket: str, key: str, version_id: str | None = None) -> tuple[ObjectRecord, BinaryIO]:
         """The record and an open file of its bytes, taken together so no writer can swap them.
 
         For a multipart object the "file" is a `SegmentReader`; ``close()`` it (as any file).
         """
         with self._lock:
-            record = self.get_object(bucket, key)
+            record = self.get_object(bucket, key, version_id)
             if not is_manifest(record.blob):
                 return record, open(self.blobs.path(record.blob), "rb")
             rows = self._db.execute(
@@ -59,65 +52,37 @@ class ObjectStore(StoreBase):
 
     def put_object(self, bucket: str, key: str, blob: Blob, meta: ObjectMeta, etag: str | None = None,
                    crc: str | None = None) -> ObjectRecord:
-        """Commit a finished blob as the object's new version (last commit wins)."""
+        """Commit a finished blob as the object's new version (last commit wins).
+
+        The previous version is dropped or kept as the bucket's versioning says (`VersionStore`);
+        ``record.version`` is the new version's id.
+        """
         record = ObjectRecord(bucket, key, blob.size, etag or f'"{blob.md5}"', crc if crc else blob.crc64, now(),
                               meta, blob.name)
         with self._lock:
             try:
                 with self._tx():
                     self.bucket(bucket)
-                    old = self._db.execute(
-                        "SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)
-                    ).fetchone()
-                    freed = self._detach(old[0]) if old else []
-                    self._db.execute(
-                        "INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (bucket, key, record.size, record.etag, record.crc64, record.mtime, *meta_columns(meta),
-                         blob.name),
-                    )
+                    freed, _ = self._write_current(record, meta_columns(meta))
             except BaseException:
                 self.blobs.unlink([blob.name])
                 raise
-            if old:
-                self._free(old[0], freed)
+            self._free_all(freed)
         return record
 
     def set_object_acl(self, bucket: str, key: str, acl: dict) -> None:
         with self._lock, self._tx():
             self.get_object(bucket, key)
-            record = self.find_object(bucket, key)
-            assert record is not None
             self._db.execute("UPDATE objects SET acl=? WHERE bucket=? AND key=?", (json.dumps(acl), bucket, key))
 
-    def delete_object(self, bucket: str, key: str) -> bool:
-        with self._lock:
-            with self._tx():
-                row = self._db.execute("SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
-                if row:
-                    freed = self._detach(row[0])
-                    self._db.execute("DELETE FROM objects WHERE bucket=? AND key=?", (bucket, key))
-            if row:
-                self._free(row[0], freed)
-        return bool(row)
+    def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> DeleteOutcome:
+        """DELETE Object: the object goes, or (versioned bucket) a delete marker is written;
+        with ``version_id``, that version goes for good."""
+        return self.delete_entries(bucket, [(key, version_id)])[0]
 
-    def delete_objects(self, bucket: str, keys: list[str]) -> list[bool]:
-        """Delete many keys in ONE transaction (one commit, one fsync); which of them existed.
-
-        Blobs are freed after the commit, as for `delete_object`.
-        """
-        found: list[bool] = []
-        freed: list[tuple[str, list[str]]] = []
-        with self._lock:
-            with self._tx():
-                for key in keys:
-                    row = self._db.execute("SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
-                    found.append(row is not None)
-                    if row:
-                        freed.append((row[0], self._detach(row[0])))
-                        self._db.execute("DELETE FROM objects WHERE bucket=? AND key=?", (bucket, key))
-            for ref, names in freed:
-                self._free(ref, names)
-        return found
+    def delete_objects(self, bucket: str, keys: list[str]) -> list[DeleteOutcome]:
+        """Delete many keys in ONE transaction (one commit, one fsync); blobs are freed after it."""
+        return self.delete_entries(bucket, [(key, None) for key in keys])
 
     def share_object(self, source: ObjectRecord, bucket: str, key: str, meta: ObjectMeta) -> ObjectRecord | None:
         """PUT-copy without copying: ``bucket/key`` becomes a new manifest of ``source``'s blobs
@@ -134,14 +99,8 @@ class ObjectStore(StoreBase):
                 self._db.executemany("INSERT INTO segments (manifest, seq, blob, size) VALUES (?,?,?,?)",
                                      [(ref, i, name, size) for i, (name, size) in enumerate(blobs)])
                 record = ObjectRecord(bucket, key, source.size, source.etag, source.crc64, now(), meta, ref)
-                old = self._db.execute("SELECT blob FROM objects WHERE bucket=? AND key=?", (bucket, key)).fetchone()
-                freed = self._detach(old[0]) if old else []
-                self._db.execute(
-                    "INSERT OR REPLACE INTO objects VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (bucket, key, record.size, record.etag, record.crc64, record.mtime, *meta_columns(meta), ref),
-                )
-            if old:
-                self._free(old[0], freed)
+                freed, _ = self._write_current(record, meta_columns(meta))
+            self._free_all(freed)
         return record
 
     def single_blob(self, record: ObjectRecord) -> str | None:

@@ -103,6 +103,9 @@ ACTIONS: dict[str, Need] = {
     "PutBucketPolicy": Need(COS + "PutBucketPolicy", "bucket"),
     "GetBucketPolicy": Need(COS + "GetBucketPolicy", "bucket"),
     "DeleteBucketPolicy": Need(COS + "DeleteBucketPolicy", "bucket"),
+    "PutBucketVersioning": Need(COS + "PutBucketVersioning", "bucket"),
+    "GetBucketVersioning": Need(COS + "GetBucketVersioning", "bucket"),
+    "GetBucketObjectVersions": Need(COS + "GetBucketObjectVersions", "bucket"),
     "AppendObject": Need(COS + "AppendObject", "object"),
     "PostObjectRestore": Need(COS + "PostObjectRestore", "object"),
     # lifecycle rules (handlers_lifecycle)

@@ -40,6 +40,8 @@ class ObjectRecord:
     mtime: float
     meta: ObjectMeta
     blob: str
+    version: str | None = None  # version id (None: the null version; "null" in a response about one)
+    delete_marker: bool = False  # a delete marker (only ever read from ``versions``)
 
 
 @dataclass
@@ -88,7 +90,8 @@ def meta_from_row(row: sqlite3.Row) -> ObjectMeta:
 
 def object_from_row(row: sqlite3.Row) -> ObjectRecord:
     return ObjectRecord(
-        row["bucket"], row["key"], row["size"], row["etag"], row["crc64"], row["mtime"], meta_from_row(row), row["blob"]
+        row["bucket"], row["key"], row["size"], row["etag"], row["crc64"], row["mtime"], meta_from_row(row), row["blob"],
+        row["version"],
     )
 
 

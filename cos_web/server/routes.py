@@ -23,6 +23,7 @@ from . import handlers_object as ho
 from . import handlers_restore as hr
 from . import bucket_policy as bp
 from . import handlers_select as hs
+from . import handlers_versions as hv
 from . import sts
 from .configs import KINDS
 from .context import Ctx
@@ -70,6 +71,9 @@ ROUTES: dict[tuple[str, str, str | None], Route] = {
     ("object", "POST", "append"): _R("AppendObject", ha.append_object, "bucket-write"),
     ("object", "POST", "restore"): _R("PostObjectRestore", hr.restore_object, "bucket-write"),
     ("object", "POST", "select"): _R("SelectObjectContent", hs.select_object, "object-read"),  # cos:GetObject
+    ("bucket", "PUT", "versioning"): _R("PutBucketVersioning", hv.put_versioning, "owner"),
+    ("bucket", "GET", "versioning"): _R("GetBucketVersioning", hv.get_versioning, "owner"),
+    ("bucket", "GET", "versions"): _R("GetBucketObjectVersions", hv.list_versions, "bucket-read"),
     ("object", "PUT", "tagging"): _R("PutObjectTagging", hc.put_object_tagging, "owner"),
     ("object", "GET", "tagging"): _R("GetObjectTagging", hc.get_object_tagging, "owner"),
     ("object", "DELETE", "tagging"): _R("DeleteObjectTagging", hc.delete_object_tagging, "owner"),

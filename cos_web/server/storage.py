@@ -107,9 +107,11 @@ class Storage(ObjectStore, MultipartStore, ConfigStore, AppendStore, RestoreStor
     def _sweep(self) -> None:
         """Drop leftovers of interrupted writes: temp files and unreferenced blobs."""
         with self._tx():  # manifests whose object row is gone (none, unless written by hand)
-            self._db.execute("DELETE FROM segments WHERE manifest NOT IN (SELECT blob FROM objects)")
+            self._db.execute("DELETE FROM segments WHERE manifest NOT IN "
+                             "(SELECT blob FROM objects UNION SELECT blob FROM versions)")
         used = {r[0] for r in self._db.execute(
-            "SELECT blob FROM objects UNION SELECT blob FROM parts UNION SELECT blob FROM segments")}
+            "SELECT blob FROM objects UNION SELECT blob FROM versions UNION SELECT blob FROM parts "
+            "UNION SELECT blob FROM segments")}
         self.blobs.sweep(used)
 
     def writer(self) -> BlobWriter:
@@ -138,8 +140,9 @@ class Storage(ObjectStore, MultipartStore, ConfigStore, AppendStore, RestoreStor
         with self._lock, self._tx():
             self.bucket(name)
             busy = self._db.execute(
-                "SELECT 1 FROM objects WHERE bucket=? UNION ALL SELECT 1 FROM uploads WHERE bucket=? LIMIT 1",
-                (name, name),
+                "SELECT 1 FROM objects WHERE bucket=? UNION ALL SELECT 1 FROM versions WHERE bucket=? "
+                "UNION ALL SELECT 1 FROM uploads WHERE bucket=? LIMIT 1",
+                (name, name, name),
             ).fetchone()
             if busy:
                 raise CosServerError("BucketNotEmpty")

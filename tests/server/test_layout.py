@@ -90,6 +90,6 @@ def test_handlers_share_helpers_through_one_module():
     handlers = {name for name in graph if name.startswith("handlers_") and name != "handlers_common"}
     assert handlers == {"handlers_bucket", "handlers_object", "handlers_multipart", "handlers_config",
                         "handlers_append", "handlers_restore",
-                        "handlers_lifecycle", "handlers_select"}
+                        "handlers_lifecycle", "handlers_select", "handlers_versions"}
     for name in handlers:
         assert graph[name] & handlers == set(), name
