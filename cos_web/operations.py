@@ -757,6 +757,28 @@ def _no_lifecycle(params: Mapping[str, Any], err: Any) -> dict[str, Any] | None:
     return None
 
 
+# ---------------------------------------------------------------- versioning
+
+
+def _versioning(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    """getBucketVersioning: the document as parsed, ``VersioningConfiguration`` {} when empty."""
+    data = _whole(op, params, reply)
+    if not data.get("VersioningConfiguration"):
+        data["VersioningConfiguration"] = {}
+    return data
+
+
+def _versions(op: Op, params: Mapping[str, Any], reply: Reply) -> dict[str, Any]:
+    """listObjectVersions: ListVersionsResult with its Version / DeleteMarker entries as the lists
+    ``Versions`` / ``DeleteMarkers`` (CommonPrefixes as parsed, as the JS SDK leaves it)."""
+    result = copy.deepcopy(dict(_root(reply, "ListVersionsResult")))
+    markers = as_list(result.pop("DeleteMarker", None))
+    versions = as_list(result.pop("Version", None))
+    result["DeleteMarkers"] = markers
+    result["Versions"] = versions
+    return result
+
+
 # ---------------------------------------------------------------- the table
 
 _LIST_BUCKET_QUERY = {
@@ -894,6 +916,16 @@ OPERATIONS: dict[str, Op] = {
             shape=_unwrap("ListMultipartUploadsResult", ("Upload", "CommonPrefixes")),
             resource_key="Prefix",
         ),
+        # ------------------------------------------------------------ versioning
+        Op("putBucketVersioning", "PUT", "name/cos:PutBucketVersioning", subresource="versioning",
+           build=_xml_doc("VersioningConfiguration", lambda p: copy.deepcopy(p.get("VersioningConfiguration"))),
+           required=("VersioningConfiguration",)),
+        Op("getBucketVersioning", "GET", "name/cos:GetBucketVersioning", subresource="versioning",
+           shape=_versioning),
+        Op("listObjectVersions", "GET", "name/cos:GetBucketObjectVersions", subresource="versions",
+           query={"Prefix": "prefix", "Delimiter": "delimiter", "KeyMarker": "key-marker",
+                  "VersionIdMarker": "version-id-marker", "MaxKeys": "max-keys", "EncodingType": "encoding-type"},
+           query_defaults={"prefix": ""}, shape=_versions, resource_key="Prefix"),
         # ------------------------------------------------------------ object
         Op(
             "headObject",

@@ -25,6 +25,7 @@ from .values import (
     REGION_PATTERN,
     SDK_BUCKET_PATTERN,
     STORAGE_CLASSES,
+    VERSIONING_STATUSES,
     check_tag,
 )
 
@@ -57,6 +58,8 @@ _KINDS: dict[str, tuple[type, ...] | str] = {
     "KeyMarker": _STR,
     "UploadIdMarker": _STR,
     "VersionId": _STR,
+    "VersionIdMarker": _STR,
+    "VersioningConfiguration": (dict,),
     "ACL": _STR,
     "StorageClass": _STR,
     **dict.fromkeys(GRANT_PARAMS, _STR),
@@ -290,6 +293,11 @@ def _check_values(op: Op, params: Mapping[str, Any], options: Mapping[str, Any])
                 raise invalid_parameter("CORSRules", f"item {i} must be a dict")
     elif name in ("putBucketTagging", "putObjectTagging"):
         _check_tags(tag_list(params), MAX_BUCKET_TAGS if name == "putBucketTagging" else MAX_OBJECT_TAGS)
+    elif name == "putBucketVersioning":
+        status = params["VersioningConfiguration"].get("Status")
+        if status not in VERSIONING_STATUSES:
+            raise invalid_parameter("VersioningConfiguration",
+                                    f"Status {status!r} is not one of {', '.join(VERSIONING_STATUSES)}")
     elif name in ("putBucketAcl", "putObjectAcl"):
         policy = params.get("AccessControlPolicy")
         if policy is not None and not (policy.get("Owner") or {}).get("ID"):

@@ -29,6 +29,7 @@ __all__ = [
     "RESPONSE_OVERRIDES",
     "RESPONSE_PARAMS",
     "METADATA_DIRECTIVES",
+    "VERSIONING_STATUSES",
     "MAX_KEY_BYTES",
     "MIN_PART_SIZE",
     "MAX_PART_SIZE",
@@ -123,6 +124,9 @@ RESPONSE_PARAMS: dict[str, str] = {
 }
 
 METADATA_DIRECTIVES = frozenset({"Copy", "Replaced"})
+
+# PUT Bucket versioning's Status (once enabled, a bucket can only be suspended, never "off" again)
+VERSIONING_STATUSES = ("Enabled", "Suspended")
 
 # ---------------------------------------------------------------- limits
 MAX_KEY_BYTES = 850  # object key: 1..850 bytes of UTF-8

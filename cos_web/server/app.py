@@ -128,7 +128,9 @@ def _acl_allows(ctx: Ctx, route: routes.Route) -> bool:
     if route.permission == "bucket-write":
         return acls.allows_anonymous(bucket.acl, "WRITE")
     if route.permission == "object-read":
-        record = ctx.storage.find_object(ctx.bucket, ctx.key)
+        version = ctx.param("versionId")  # a version's own ACL decides a read of it
+        record = (ctx.storage.find_version(ctx.bucket, ctx.key, version) if version
+                  else ctx.storage.find_object(ctx.bucket, ctx.key))
         acl = record.meta.acl if record else {"canned": "default", "grants": []}
         return acls.object_public_read(acl, bucket.acl)
     return False

@@ -26,11 +26,12 @@ import threading
 import time
 from dataclasses import dataclass
 
+from ..values import VERSIONING_STATUSES
 from .errors import CosServerError
 from .metadb import StoreBase
 from .records import ObjectRecord, meta_from_row, now, object_from_row
 
-STATUSES = ("Enabled", "Suspended")
+STATUSES = VERSIONING_STATUSES
 TOP = 1 << 62  # the seq a key's objects row sorts as (newer than every row of versions)
 _COLUMNS = "size, etag, crc64, mtime, content_type, headers, meta, storage_class, acl, blob"
 _counter = itertools.count()

@@ -384,3 +384,13 @@ def test_acl_body_is_returned_exactly(raw, bucket, level):
     assert _grants(got) == grants[:1] and got.headers["x-cos-acl"] == "private"
     if key:  # the object is no longer readable by anyone (its own grants, not the bucket's)
         assert raw.request("GET", key, bucket=bucket, sign=False).status == 403
+
+
+def test_anonymous_read_of_a_version_follows_that_versions_acl(raw, bucket):
+    enable(raw, bucket)
+    v1 = put(raw, bucket, "k", b"public one")["x-cos-version-id"]
+    put(raw, bucket, "k", b"private two")
+    raw.request("PUT", "k", bucket=bucket, query={"acl": None, "versionId": v1}, headers={"x-cos-acl": "public-read"})
+    assert raw.request("GET", "k", bucket=bucket, sign=False).status == 403
+    reply = raw.request("GET", "k", bucket=bucket, sign=False, query={"versionId": v1})
+    assert (reply.status, reply.body) == (200, b"public one")
