@@ -394,3 +394,21 @@ def test_anonymous_read_of_a_version_follows_that_versions_acl(raw, bucket):
     assert raw.request("GET", "k", bucket=bucket, sign=False).status == 403
     reply = raw.request("GET", "k", bucket=bucket, sign=False, query={"versionId": v1})
     assert (reply.status, reply.body) == (200, b"public one")
+
+
+def test_a_copy_of_an_old_version_shares_its_bytes_and_outlives_it(raw, bucket):
+    enable(raw, bucket)
+    v1 = put(raw, bucket, "src", b"version one bytes")["x-cos-version-id"]
+    put(raw, bucket, "src", b"version two")
+    source = f"{bucket}.cos.{REGION}.myqcloud.com/src?versionId={v1}"
+    assert raw.request("PUT", "dst", bucket=bucket, headers={"x-cos-copy-source": source}).status == 200
+    # the source's versions go for good; the copy keeps the bytes it shares
+    for _, key, vid, _ in rows(listing(raw, bucket, prefix="src")):
+        assert raw.request("DELETE", key, bucket=bucket, query={"versionId": vid}).status == 204
+    assert get(raw, bucket, "dst").body == b"version one bytes"
+    # and a version that shares bytes with a current object can be deleted without harming it
+    vd = get(raw, bucket, "dst").headers["x-cos-version-id"]
+    source = f"{bucket}.cos.{REGION}.myqcloud.com/dst?versionId={vd}"
+    assert raw.request("PUT", "again", bucket=bucket, headers={"x-cos-copy-source": source}).status == 200
+    raw.request("DELETE", "dst", bucket=bucket, query={"versionId": vd})
+    assert get(raw, bucket, "again").body == b"version one bytes"
