@@ -88,6 +88,7 @@ def _start(uploads: Uploads, params: Mapping[str, Any], callback: Any, loop: asy
                 _js.call_user(callback, None, result)
             outcome.set_result(result)
 
+    totals["size"] = sum(_size_of(given.get("Body")) for given in files)  # all known before any file starts
     for index, given in enumerate(files):
         _add_file(uploads, loop, index, dict(given), threshold, totals, total_progress, finished)
     if not files:
@@ -106,8 +107,6 @@ def _add_file(uploads: Uploads, loop: asyncio.AbstractEventLoop, index: int, fil
         file["Key"] = key[1:]
     info: dict[str, Any] = {"Index": str(index), "TaskId": ""}  # a string, as the JS SDK's (util.each's key)
     info.update({k: v for k, v in file.items() if isinstance(v, (str, int, float, bool))})
-    body = file.get("Body")
-    totals["size"] += _size_of(body)
     user_ready, user_progress, user_finish = file.get("onTaskReady"), file.get("onProgress"), file.get("onFileFinish")
     for name, fn in (("onTaskReady", user_ready), ("onProgress", user_progress), ("onFileFinish", user_finish)):
         if fn is not None and not callable(fn):
