@@ -16,7 +16,9 @@ peers only, let tests move time on instead of waiting for it:
     POST   /_cos_web/clock       body {"advance": 86400} or {"offset": 0}: move the clock; answers as GET
     DELETE /_cos_web/clock       the real time again (offset 0)
     POST   /_cos_web/lifecycle   run both sweeps now; {"expired": [[bucket, key]...],
-                                 "transitioned": [[bucket, key, class]...], "aborted": [[bucket, key, id]...]}
+                                 "transitioned": [[bucket, key, class]...], "aborted": [[bucket, key, id]...],
+                                 "noncurrent_expired" / "markers_removed": [[bucket, key, version id]...],
+                                 "noncurrent_transitioned": [[bucket, key, version id, class]...]}
 """
 
 from __future__ import annotations

@@ -3,7 +3,11 @@ looks at every bucket with an enabled rule and does what is due at the server's 
 (`CosServer.clock`, see `clock`):
 
 - Expiration Days/Date: the current object is deleted (on a versioned bucket, as a DELETE
-  without a version id: a delete marker). Days count from the object's last-modified time,
+  without a version id: a delete marker).
+- NoncurrentVersionExpiration / NoncurrentVersionTransition: a noncurrent version (or, for
+  expiration, a noncurrent delete marker) NoncurrentDays after it stopped being current
+  (`VersionStore.noncurrent_versions`), rounded as Days are; ExpiredObjectDeleteMarker: a
+  delete marker that is its key's only version is removed. Days count from the object's last-modified time,
   rounded up to the next midnight UTC (`lifecycle_rules.after_days`); a Date expires every
   matching object from that instant on, objects written later included.
 - Transition: the object's storage class becomes the coldest class whose transition is due
@@ -31,6 +35,9 @@ from .lifecycle_rules import Rule, after_days, rules_of
 from .state import CosServer
 
 
+REPORT = ("expired", "transitioned", "aborted", "noncurrent_expired", "noncurrent_transitioned", "markers_removed")
+
+
 class LifecycleSweeper:
     """``sweep()`` applies every bucket's enabled rules once and says what it did."""
 
@@ -39,8 +46,8 @@ class LifecycleSweeper:
         self._running = threading.Lock()  # one sweep at a time (the timer's and the admin's)
 
     def sweep(self) -> dict[str, list]:
-        """Apply what is due now (the server's clock); {"expired", "transitioned", "aborted"}: what was done."""
-        report: dict[str, list] = {"expired": [], "transitioned": [], "aborted": []}
+        """Apply what is due now (the server's clock); what was done, by kind (`REPORT`)."""
+        report: dict[str, list] = {name: [] for name in REPORT}
         with self._running:
             at = self.server.clock.now()
             for bucket, tree in self.server.storage.lifecycle_configs():
@@ -48,6 +55,7 @@ class LifecycleSweeper:
                 if rules:
                     self._objects(bucket, rules, at, report)
                     self._uploads(bucket, rules, at, report)
+                    self._versions(bucket, rules, at, report)
         if not self.server.config.quiet:
             for kind, done in report.items():
                 for item in done:
@@ -86,3 +94,39 @@ class LifecycleSweeper:
                 except CosServerError:  # completed or aborted meanwhile
                     continue
                 report["aborted"].append([bucket, key, upload_id])
+
+    def _versions(self, bucket: str, rules: list[Rule], at: float, report: dict[str, list]) -> None:
+        """Noncurrent versions (expired, or moved to a colder class, NoncurrentDays after they stopped
+        being current, rounded as Days are) and expired object delete markers (a key's only version)."""
+        storage = self.server.storage
+        noncurrent = [r for r in rules if r.noncurrent_days is not None or r.noncurrent_transitions]
+        for version in storage.noncurrent_versions(bucket) if noncurrent else []:
+            record = None
+            if any(r.filter.tags or r.filter.larger_than is not None or r.filter.smaller_than is not None
+                   for r in noncurrent) or not version.marker:
+                record = storage.find_version(bucket, version.key, version.version_id)
+                if record is None:
+                    continue
+            if version.marker:  # a delete marker has no tags and no size: only a prefix filter picks it
+                matching = [r for r in noncurrent if r.filter.matches(version.key, []) and not r.filter.tags
+                            and r.filter.larger_than is None and r.filter.smaller_than is None]
+            else:
+                tags = object_tags.stored(record.meta.headers) if record else []
+                matching = [r for r in noncurrent if r.filter.matches(version.key, tags, version.size)]
+            if any(r.noncurrent_days is not None and at >= after_days(version.since, r.noncurrent_days)
+                   for r in matching):
+                if storage.expire_noncurrent(bucket, version.key, version.version_id):
+                    report["noncurrent_expired"].append([bucket, version.key, version.version_id])
+                continue
+            due = [cls for r in matching for days, cls in r.noncurrent_transitions if at >= after_days(version.since, days)]
+            if version.marker or not due or record is None:
+                continue
+            target = max(due, key=lambda c: COLDNESS.get(c, 0))
+            if COLDNESS.get(target, 0) > COLDNESS.get(record.meta.storage_class, 0):
+                if storage.transition_noncurrent(bucket, version.key, version.version_id, target):
+                    report["noncurrent_transitioned"].append([bucket, version.key, version.version_id, target])
+        cleaning = [r for r in rules if r.expired_object_delete_marker]
+        for key, version_id in storage.lone_delete_markers(bucket) if cleaning else []:
+            if any(r.filter.matches(key, []) for r in cleaning):
+                if storage.remove_lone_marker(bucket, key, version_id):
+                    report["markers_removed"].append([bucket, key, version_id])
