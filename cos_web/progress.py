@@ -3,7 +3,8 @@
 The same arithmetic as the JS SDK's ``util.throttleOnProgress``: speed in
 bytes/s since the last report (2 decimals), percent as a fraction floored to
 2 decimals (1 for an empty body). Reports are at most one per ``interval_ms``;
-``update(..., immediately=True)`` reports at once (start and end of a transfer).
+``update(..., immediately=True)`` reports at once (start and end of a transfer); every
+owner reports the end that way, so reaching the total starts no timer.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ class ProgressThrottle:
             if self._timer is not None:
                 self._timer.cancel()
             self._report()
-        elif self._timer is None and self.callback is not None:
+        elif self._timer is None and self.callback is not None and not 0 < self.total <= self.loaded:
+            # (all sent: every owner reports its end at once; no timer, i.e. no browser
+            # setTimeout per small request, for a report the end makes anyway)
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:

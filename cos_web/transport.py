@@ -207,101 +207,6 @@ def _in_node() -> bool:
         return False
 
 
-# One request, one call back into Python: the platform does the whole exchange (fetch or
-# XHR, body read as text / ArrayBuffer / Blob) and calls ``done(id, result)`` once with
-# {status, statusText, headers (raw "name: value\r\n" text), body} or {status: 0, error}.
-# ``send`` returns what ``.abort()`` aborts (the XHR or an AbortController); the request goes
-# out from a microtask it queues (an abort before that: the send throws / fetch rejects).
-# With ``down`` and no XHR, fetch reads the body stream itself to report download progress
-# (loaded, total); total is the Content-Length, 0 when unknown (as XHR's progress events).
-_SEND_JS = r"""
-const [done] = arguments;
-// fetch with ``up`` (passed under Node.js only, see _in_node): the body goes as a stream of
-// pieces with its Content-Length, each piece reported as Node takes it.
-function counted(body, up) {
-  let bytes = null, blob = null;
-  if (typeof body === "string") bytes = new TextEncoder().encode(body);
-  else if (body instanceof ArrayBuffer) bytes = new Uint8Array(body);
-  else if (ArrayBuffer.isView(body)) bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-  else if (body instanceof Blob) blob = body;
-  else return null;
-  const size = bytes ? bytes.byteLength : blob.size;
-  let at = 0;
-  const stream = new ReadableStream({ async pull(c) {
-    if (at >= size) { c.close(); return; }
-    const end = Math.min(at + 262144, size);
-    c.enqueue(bytes ? bytes.slice(at, end) : new Uint8Array(await blob.slice(at, end).arrayBuffer()));
-    at = end;
-    up(at, size);
-  } }, { highWaterMark: 0 });
-  // the Content-Type fetch would take from the body itself
-  const type = bytes ? (typeof body === "string" ? "text/plain;charset=UTF-8" : "") : blob.type;
-  return { stream, size, type };
-}
-async function streamed(r, rtype, down) {
-  const length = +r.headers.get("content-length") || 0;
-  const reader = r.body.getReader();
-  const chunks = [];
-  let loaded = 0;
-  for (;;) {
-    const { done: end, value } = await reader.read();
-    if (end) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    down(loaded, length && Math.max(length, loaded));
-  }
-  if (rtype === "blob") return new Blob(chunks, { type: r.headers.get("content-type") || "" });
-  const all = new Uint8Array(loaded);
-  let at = 0;
-  for (const c of chunks) { all.set(c, at); at += c.byteLength; }
-  return rtype === "text" ? new TextDecoder().decode(all) : all.buffer;
-}
-return function cosWebSend(id, method, url, headers, body, rtype, up, down, useXhr) {
-  const fail = (e) => done(id, { status: 0, error: String(e && e.message || e) });
-  const hs = headers ? headers.split("\n") : [];
-  if (body === undefined) body = null;
-  if (useXhr) {
-    let x;
-    try {
-      x = new XMLHttpRequest();
-      x.open(method, url, true);
-      x.responseType = rtype === "bytes" ? "arraybuffer" : rtype;
-      for (let i = 0; i + 1 < hs.length; i += 2) x.setRequestHeader(hs[i], hs[i + 1]);
-    } catch (e) { fail(e); return null; }
-    x.onload = () => done(id, { status: x.status, statusText: x.statusText,
-                                headers: x.getAllResponseHeaders(), body: x.response });
-    x.onerror = () => fail("network error");
-    x.onabort = () => fail("aborted");
-    if (up) x.upload.onprogress = (e) => up(e.loaded, e.total);
-    if (down) x.onprogress = (e) => down(e.loaded, e.total);
-    // from a microtask: a shallow JS stack, not Python's wasm frames (send then costs ~half)
-    queueMicrotask(() => { try { x.send(body); } catch (e) { fail(e); } }); return x;
-  }
-  const c = new AbortController();
-  const pairs = [];
-  for (let i = 0; i + 1 < hs.length; i += 2) pairs.push([hs[i], hs[i + 1]]);
-  const init = { method, headers: pairs, signal: c.signal };
-  const piecewise = up && body !== null ? counted(body, up) : null;
-  if (piecewise) {
-    init.body = piecewise.stream;
-    init.duplex = "half";
-    pairs.push(["content-length", String(piecewise.size)]);
-    if (piecewise.type && !pairs.some(([k]) => k.toLowerCase() === "content-type")) pairs.push(["content-type", piecewise.type]);
-  } else if (body !== null) init.body = body;
-  let r;
-  Promise.resolve().then(() => fetch(url, init)).then((res) => {  // from a microtask, as x.send
-      r = res;
-      if (down && r.body) return streamed(r, rtype, down);
-      return rtype === "text" ? r.text() : rtype === "blob" ? r.blob() : r.arrayBuffer();
-    })
-    .then((b) => {
-      let h = "";
-      for (const [k, v] of r.headers) h += k + ": " + v + "\r\n";
-      done(id, { status: r.status, statusText: r.statusText, headers: h, body: b, counted: !!piecewise });
-    }, fail);
-  return c;
-};
-"""
 _SEND: Any = None
 _PENDING: dict[int, Any] = {}  # request id -> the future its JS helper settles
 _IDS = iter(range(1, 1 << 62))
@@ -313,14 +218,16 @@ def _js_send() -> Any:
         import js  # type: ignore[import-not-found]
         from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
-        _SEND = js.Function.new(_SEND_JS)(create_proxy(_on_done))  # one proxy, kept for the page's life
+        from .transport_js import SEND_JS
+
+        _SEND = js.Function.new(SEND_JS)(create_proxy(_on_done))  # one proxy, kept for the page's life
     return _SEND
 
 
-def _on_done(req_id: int, result: Any) -> None:
+def _on_done(req_id: int, status: int, status_text: str, headers: str, body: Any, error: Any, counted: bool) -> None:
     reply = _PENDING.pop(req_id, None)
     if reply is not None and not reply.done():
-        reply.set_result(result)
+        reply.set_result((status, status_text, headers, body, error, counted))
 
 
 def parse_raw_headers(raw: str | None) -> dict[str, str]:
@@ -348,6 +255,17 @@ def _js_request_parts(request: Request) -> tuple[dict[str, str], Any]:
     return headers, to_js_body(body)
 
 
+# A body this small goes out in one piece: its one upload-progress event is not worth a JS
+# listener (a proxy made and destroyed, a call into Python); it is reported when the answer comes.
+_SMALL_BODY = 64 * 1024
+
+
+def _small(body: Any) -> bool:
+    from ._js import body_size
+
+    return body_size(body) <= _SMALL_BODY
+
+
 def _report_sent(request: Request) -> None:
     """The whole body as sent, once the response came (a browser's fetch gives no other)."""
     if request.on_upload_progress is not None and request.body is not None:
@@ -363,7 +281,7 @@ async def _send_js(request: Request, use_xhr: bool) -> Response:
     joined = "\n".join(f"{k}\n{v}" for k, v in headers.items())
     rtype = request.response_type
     up = down = None
-    if request.on_upload_progress is not None and (use_xhr or _in_node()):
+    if request.on_upload_progress is not None and (use_xhr or _in_node()) and not _small(request.body):
         from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
         up = create_proxy(request.on_upload_progress)
@@ -389,17 +307,15 @@ async def _send_js(request: Request, use_xhr: bool) -> Response:
             up.destroy()
         if down is not None:
             down.destroy()
-    status = result.status
+    status, status_text, raw_headers, data, error, counted = result
     if not status:
-        error = result.error
         raise TransportError(f"CORS blocked or network error ({error})" if error else "CORS blocked or network error",
                              request.url)  # fmt: skip
-    if not use_xhr and not result.counted:
+    if up is None and not counted:  # fetch, or a small body: reported once, as sent
         _report_sent(request)
-    data = result.body
     if rtype == "bytes":
         data = data.to_bytes() if data is not None else b""
-    return Response(status, parse_raw_headers(result.headers), data, result.statusText)
+    return Response(status, parse_raw_headers(raw_headers), data, status_text)
 
 
 class FetchTransport:

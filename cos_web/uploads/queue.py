@@ -49,6 +49,9 @@ class TaskQueue:
         self.tasks: dict[str, UploadTask] = {}  # insertion order = queue order
         self.controls: dict[str, _Control] = {}
         self.running: set[str] = set()
+        self.waiting: set[str] = set()  # ids of the tasks in state "waiting": what pump may start
+        self.order: dict[str, int] = {}  # each task's place in the queue
+        self._placed = 0
         self.uploads_in_use: set[str] = set()  # UploadIds a task of this client holds
         self._emit_pending = False
 
@@ -58,16 +61,22 @@ class TaskQueue:
         reporter = TaskProgress(task, self.options["ProgressInterval"], self.changed)
         self.tasks[task.id] = task
         self.controls[task.id] = _Control(outcome, reporter)
+        self._placed += 1
+        self.order[task.id] = self._placed
+        self.waiting.add(task.id)
         self.changed()
         self.pump()
         self._trim()
 
     def pump(self) -> None:
+        """Start waiting tasks, first in queue order, while fewer than FileParallelLimit run
+        (only the waiting ones are looked at: a long list of finished tasks costs nothing)."""
         limit = self.options["FileParallelLimit"]
-        for task in list(self.tasks.values()):
-            if len(self.running) >= limit:
-                break
-            if task.state == "waiting":
+        while self.waiting and len(self.running) < limit:
+            task_id = min(self.waiting, key=self.order.__getitem__) if len(self.waiting) > 1 else next(iter(self.waiting))
+            self.waiting.discard(task_id)
+            task = self.tasks.get(task_id)
+            if task is not None and task.state == "waiting":
                 self._start(task)
 
     def _start(self, task: UploadTask) -> None:
@@ -172,6 +181,7 @@ class TaskQueue:
             return _done_future()
         running = task.state in RUNNING
         task.state = "paused"
+        self.waiting.discard(task.id)
         self.changed()
         if running:
             self.running.discard(task.id)
@@ -186,6 +196,7 @@ class TaskQueue:
             return _done_future()
         running = task.state in RUNNING
         task.state = "canceled"
+        self.waiting.discard(task.id)
         self.running.discard(task.id)
         self.changed()
         stopped = self._stop(task) if running else _done_future()
@@ -205,6 +216,7 @@ class TaskQueue:
             control.outcome = _fastpath.outcome_future(asyncio.get_running_loop())
         task.state = "waiting"
         task.error = None
+        self.waiting.add(task.id)
         self.changed()
         self.pump()
         return control.outcome
@@ -282,6 +294,7 @@ class TaskQueue:
             if self.tasks[tid].state not in ACTIVE and self.tasks[tid].state != "paused":
                 del self.tasks[tid]
                 del self.controls[tid]
+                del self.order[tid]
 
 
 def _done_future() -> Any:
