@@ -464,4 +464,10 @@ def write_profile_md(out: dict, path: Path, cfg: dict) -> None:
           "Modules by cumulative import time (ms, cumulative / self):", "",
           "; ".join(f"{m} {ct}/{tt}" for ct, tt, m in imp["module_cumulative_ms"][:24]), "",
           f"New modules ({len(imp['new_modules'])}): " + ", ".join(imp["new_modules"]), ""]  # fmt: skip
-    path.write_text("\n".join(L) + "\n")
+    kept = ""  # hand-written findings below KEEP_MARK survive a re-run
+    if path.exists() and KEEP_MARK in path.read_text():
+        kept = "\n" + path.read_text().split(KEEP_MARK, 1)[1].lstrip("\n")
+    path.write_text("\n".join(L) + "\n" + (f"\n{KEEP_MARK}\n" + kept if kept else ""))
+
+
+KEEP_MARK = "<!-- hand-written: kept by write_profile_md -->"
