@@ -151,3 +151,65 @@ def test_what_the_rules_did_as_both_sdks_see_it(conf, sdk_server):
     assert js["get_arch"]["err"]["statusCode"] == 403
     keys = [{"Key": f"{base}/{k}"} for k in ("arch/a.txt", "ia/a.txt", "keep/a.txt")]
     conf([("rm", "deleteMultipleObject", {"Objects": keys})])
+
+
+def _admin(server, method: str, path: str, body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else b""
+    request = urllib.request.Request(f"http://127.0.0.1:{server.port}{path}", data=data, method=method)
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        return json.loads(reply.read())
+
+
+def _versions(server, bucket: str, prefix: str) -> list[tuple[str, str, bool]]:
+    """(key, version id, is a delete marker) under ``prefix``, from a signed GET ?versions."""
+    import xml.etree.ElementTree as ET
+
+    status, body = _signed(server, "GET", bucket, query={"versions": "", "prefix": prefix})
+    assert status == 200, body
+    return [(el.findtext("Key"), el.findtext("VersionId"), el.tag == "DeleteMarker")
+            for el in ET.fromstring(body) if el.tag in ("Version", "DeleteMarker")]
+
+
+def test_noncurrent_rules_as_both_sdks_see_them(conf, sdk_server):
+    """On a versioned bucket, with the background clock two days on: a noncurrent version moved to
+    ARCHIVE, one expired, a lone delete marker removed; both SDKs list and read the result."""
+    bucket = "lcver-1250000000"
+    base = f"lc{uuid.uuid4().hex[:8]}"
+    _restore_open_cors(sdk_server, bucket)  # made if missing, CORS open
+    on = b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"
+    assert _signed(sdk_server, "PUT", bucket, query={"versioning": ""}, body=on)[0] == 200
+    for key, body in (("n/a", b"one"), ("n/a", b"two"), ("e/a", b"old"), ("e/a", b"new"), ("m/x", b"x")):
+        assert _signed(sdk_server, "PUT", bucket, f"{base}/{key}", body=body)[0] == 200
+    assert _signed(sdk_server, "DELETE", bucket, f"{base}/m/x")[0] == 204  # a delete marker over m/x
+    [(_, made, _)] = [v for v in _versions(sdk_server, bucket, f"{base}/m/") if not v[2]]
+    assert _signed(sdk_server, "DELETE", bucket, f"{base}/m/x", query={"versionId": made})[0] == 204
+    rules = "".join(
+        f"<Rule><ID>{i}</ID><Filter><Prefix>{base}/{prefix}</Prefix></Filter><Status>Enabled</Status>{action}</Rule>"
+        for i, (prefix, action) in enumerate([
+            ("n/", "<NoncurrentVersionTransition><NoncurrentDays>1</NoncurrentDays><StorageClass>ARCHIVE"
+                   "</StorageClass></NoncurrentVersionTransition>"),
+            ("e/", "<NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays></NoncurrentVersionExpiration>"),
+            ("m/", "<Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>")]))
+    status, body = _signed(sdk_server, "PUT", bucket, query={"lifecycle": ""},
+                           body=f"<LifecycleConfiguration>{rules}</LifecycleConfiguration>".encode())
+    assert status == 200, body
+    try:
+        _admin(sdk_server, "POST", "/_cos_web/clock", {"advance": 2 * 86400 + 60})
+        report = _sweep(sdk_server)
+    finally:
+        _admin(sdk_server, "DELETE", "/_cos_web/clock")
+        assert _signed(sdk_server, "DELETE", bucket, query={"lifecycle": ""})[0] == 204
+    assert [r[:2] for r in report["noncurrent_transitioned"]] == [[bucket, f"{base}/n/a"]]
+    assert [r[:2] for r in report["noncurrent_expired"]] == [[bucket, f"{base}/e/a"]]
+    assert [r[:2] for r in report["markers_removed"]] == [[bucket, f"{base}/m/x"]]
+    at = {"bucket": bucket}
+    js, _ = conf([
+        ("list", "listObjectVersions", {"Prefix": base + "/"}, at),
+        ("get_old", "getObject", {"Key": base + "/n/a", "VersionId": "$ref:list.Versions.2.VersionId"}, at),
+        ("get_cur", "getObject", {"Key": base + "/n/a"}, at),
+        ("get_e", "getObject", {"Key": base + "/e/a"}, at),
+        ("head_m", "headObject", {"Key": base + "/m/x"}, at),
+    ], errors={"get_old": "InvalidObjectState", "head_m": "NotFound"})  # fmt: skip
+    listed = [(v["Key"].split("/", 1)[1], v["IsLatest"], v["StorageClass"]) for v in js["list"]["Versions"]]
+    assert listed == [("e/a", "true", "STANDARD"), ("n/a", "true", "STANDARD"), ("n/a", "false", "ARCHIVE")]
+    assert js["list"]["DeleteMarkers"] == [] and js["get_cur"]["Body"] == "two" and js["get_e"]["Body"] == "new"
