@@ -51,10 +51,12 @@ class Uploads:
             return later()  # no loop yet: the caller runs it (asyncio.run(...))
         return self._add(api, params, callback, loop)
 
-    def _add(self, api: str, params: dict[str, Any], callback: Any, loop: asyncio.AbstractEventLoop) -> UploadCall:
+    def _add(self, api: str, params: dict[str, Any], callback: Any, loop: asyncio.AbstractEventLoop,
+             threshold: int | None = None) -> UploadCall:  # fmt: skip
+        """Queue one call's task; ``threshold``: uploadFiles' batch SliceSize (simple or slice only)."""
         future = _fastpath.outcome_future(loop)  # its awaiters woken as a call's (see _fastpath)
         try:
-            task = self._make_task(api, params, callback)
+            task = self._make_task(api, params, callback, threshold)
         except CosError as err:
             if callback is not None:
                 _js.call_user(callback, err, None)
@@ -69,7 +71,7 @@ class Uploads:
         self.queue.add(task, future)
         return UploadCall(task.id, future)
 
-    def _make_task(self, api: str, params: dict[str, Any], callback: Any) -> UploadTask:
+    def _make_task(self, api: str, params: dict[str, Any], callback: Any, threshold: int | None = None) -> UploadTask:
         """Check everything before any request; the task, not yet queued."""
         params = dict(params)
         for name in _CALLBACK_PARAMS:
@@ -81,18 +83,15 @@ class Uploads:
         for name in ("SliceSize", "ChunkSize", "AsyncLimit"):
             value = params.get(name)
             if value is not None and value != "":
-                try:
-                    if int(value) <= 0:
-                        raise ValueError
-                except (TypeError, ValueError):
-                    raise invalid_parameter(name, f"must be a positive number, got {value!r}") from None
-                params[name] = int(value)
+                params[name] = _positive(name, value)
         if api == "uploadFile":
-            threshold = params.get("SliceSize")
-            if threshold is None:
-                threshold = self.options["SliceSize"]
+            if threshold is not None:
+                threshold = _positive("SliceSize", threshold)
+            else:
+                threshold = params.get("SliceSize") or self.options["SliceSize"]
             kind = "sliceUploadFile" if source.size > int(threshold) else "putObject"
-            params.pop("SliceSize", None)  # here a threshold, not a part size
+            # a call's own SliceSize stays: as in cos-js-sdk-v5 (sliceUploadFile's ChunkSize ||
+            # SliceSize), it is also the part size when no ChunkSize is given
         elif api == "putObject":
             kind = "putObject"  # cos.putObject: one PUT, as a task
         else:
@@ -106,3 +105,14 @@ class Uploads:
         task_id = str(uuid.uuid4())
         params["TaskId"] = task_id
         return UploadTask.new(task_id, kind, params, callback, source)
+
+
+def _positive(name: str, value: Any) -> int:
+    """A size or count param as an int, or InvalidParameter before anything is sent."""
+    try:
+        number = int(value)
+        if number <= 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise invalid_parameter(name, f"must be a positive number, got {value!r}") from None
+    return number

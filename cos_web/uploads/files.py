@@ -134,9 +134,10 @@ def _add_file(uploads: Uploads, loop: asyncio.AbstractEventLoop, index: int, fil
                 pass
         finished(index, info, err, data)
 
-    file.update(onTaskReady=on_ready, onProgress=on_progress, SliceSize=threshold)
+    file.update(onTaskReady=on_ready, onProgress=on_progress)
     file.pop("onFileFinish", None)  # this file's is called by on_finish, with (err, data) as the JS SDK
-    call = uploads._add("uploadFile", file, on_finish, loop)
+    # the batch's SliceSize picks simple or slice only; a file's own SliceSize is its part size (JS SDK)
+    call = uploads._add("uploadFile", file, on_finish, loop, threshold=threshold)
     # cancelTask drops a task's callback (as the JS SDK's): the file then ends here, as Canceled, so
     # the call still completes (the JS SDK's uploadFiles would never call back)
     call._future.add_done_callback(lambda _: finished(index, info, _canceled(), None) if call.taskId and
