@@ -28,6 +28,7 @@ CPython tests drive it with a simulated link (tests/core/test_adaptive.py).
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -130,7 +131,8 @@ class Concurrency:
         self._settle = True  # the first window (and the one after each change) is not compared
         self._base: float | None = None  # the rate before the try in progress
         self._hold = 0
-        self.rates: list[tuple[float, int, float]] = []  # (time, limit, rate) per window, for tests and the bench
+        # (time, limit, rate) of the last windows, for the bench: bounded, so an upload of hours keeps it small
+        self.rates: deque[tuple[float, int, float]] = deque(maxlen=240)
 
     def sample(self, loaded: int, now: float) -> None:
         """Bytes sent so far (parts done plus parts in flight) at ``now`` (seconds)."""
