@@ -8,7 +8,8 @@ cos_web picks the part size from the file's size (:func:`auto_part_size`), and a
 :class:`Concurrency` controller moves the number of parts in flight with the
 throughput measured while uploading:
 
-- it starts at :data:`START` parts in flight and, one window at a time, tries one
+- it starts at :data:`START` parts in flight (all of them when the file has no more
+  parts than the bounds below allow at once) and, one window at a time, tries one
   more; a try is kept while the rate grows by :data:`GAIN`, else undone and not
   retried for :data:`HOLD` windows (the link, not the concurrency, is the limit);
 - a retryable error (the errors :func:`cos_web.retry.is_retryable` retries: no
@@ -52,7 +53,7 @@ MB = 1024 * 1024
 START = 4  # parts in flight at first: near the best fixed setting on loopback (bench row 2)
 MAX_IN_FLIGHT = 6  # Chromium's connections per host over HTTP/1.1
 MAX_BYTES_IN_FLIGHT = 256 * MB  # parts in flight at once, in bytes
-TARGET_PARTS = 8  # a file is cut into about this many parts (each pays a preflight and a round trip) ...
+TARGET_PARTS = 6  # a file is cut into about this many parts (each pays a preflight and a round trip) ...
 MAX_AUTO_PART = 32 * MB  # ... of at most this size (more parts for bigger files), unless 10,000 parts need more
 WINDOW = 0.25  # s: throughput is measured over windows of at least this long
 GAIN = 0.05  # one more part in flight is kept if the rate grows by at least this much
@@ -125,7 +126,8 @@ class Concurrency:
         bound = max(1, min(MAX_IN_FLIGHT, MAX_BYTES_IN_FLIGHT // max(1, part_size), parts))
         self.fixed = fixed is not None
         self.cap = max(1, min(256, int(fixed), parts)) if fixed is not None else bound
-        self.limit = self.cap if fixed is not None else max(1, min(start, bound))
+        # a file of at most `bound` parts sends them all at once (one round trip of waiting, not two)
+        self.limit = self.cap if fixed is not None else bound if parts <= bound else max(1, min(start, bound))
         self._t0: float | None = None  # start of the window being measured
         self._b0 = 0
         self._settle = True  # the first window (and the one after each change) is not compared
