@@ -39,10 +39,11 @@ def test_every_browser_module_has_unchecked_hash_pyc_for_pyodide(wheel_path, nod
 
 
 def test_pyodide_imports_cos_web_from_the_pyc(node_py):
-    # cos_web.uploads is imported on first use (tests/core/test_lazy_imports.py), so it is still
-    # unimported here: watch the import system compile sources while it loads.
+    # The import system's own loader, asked for every browser module's code object (not
+    # executed, so the session's modules stay as they are), reads the .pyc and compiles nothing.
     out = node_py.run(
-        "import sys, importlib.machinery as m\n"
+        "import os, sys, importlib.machinery as m, cos_web\n"
+        "root = os.path.dirname(os.path.dirname(cos_web.__file__))\n"
         "compiled = []\n"
         "orig = m.SourceFileLoader.source_to_code\n"
         "def spy(self, data, path, *a, **k):\n"
@@ -50,18 +51,19 @@ def test_pyodide_imports_cos_web_from_the_pyc(node_py):
         "    return orig(self, data, path, *a, **k)\n"
         "m.SourceFileLoader.source_to_code = spy\n"
         "try:\n"
-        "    fresh = [n for n in ('cos_web.uploads', 'cos_web.uploads.run') if n not in sys.modules]\n"
-        "    import cos_web, cos_web.uploads.run\n"
+        "    codes = [m.SourceFileLoader(rel[:-3].replace('/', '.'), os.path.join(root, rel)).get_code(None)\n"
+        "             for rel in modules]\n"
         "finally:\n"
         "    m.SourceFileLoader.source_to_code = orig\n"
         "loaded = sorted(n for n in sys.modules if n.startswith('cos_web'))\n"
-        "[fresh, [p for p in compiled if 'cos_web' in p], loaded,\n"
-        " all(sys.modules[n].__spec__.cached.endswith('.' + sys.implementation.cache_tag + '.pyc') for n in loaded)]\n"
+        "[len(codes), all(codes), compiled, loaded,\n"
+        " all(os.path.exists(sys.modules[n].__spec__.cached) for n in loaded)]\n",
+        modules=_modules(),
     )
-    fresh, compiled, loaded, cached = out
-    assert fresh == ["cos_web.uploads", "cos_web.uploads.run"]
-    assert compiled == []  # read from the .pyc, not compiled from source
-    assert "cos_web.client" in loaded and cached
+    count, all_code, compiled, loaded, cached = out
+    assert count == len(_modules()) and all_code
+    assert compiled == []  # every module read from its .pyc, none compiled from source
+    assert "cos_web.client" in loaded and cached  # the imported modules have their .pyc beside them
 
 
 def test_build_falls_back_to_the_plain_wheel(tmp_path, monkeypatch, capsys):
