@@ -39,7 +39,7 @@ data = await cos.slice_copy_file(**BR, Key=key, CopySource=SRC, CopySliceSize=MB
     assert out["left"] == [] and out["tasks"] == ["sliceUploadFile"]  # not a task (as the JS SDK)
     loaded = [p["loaded"] for p in out["progress"]]
     assert loaded == sorted(loaded) and loaded[-1] == 5 * MB + 99 and out["progress"][-1]["percent"] == 1
-    assert all(p["total"] == 5 * MB + 99 for p in out["progress"]) and len(loaded) >= 6
+    assert all(p["total"] == 5 * MB + 99 for p in out["progress"]) and len(loaded) >= 2  # throttled (ProgressInterval)
 
 
 def test_slice_copy_file_retries_a_part_and_resumes_after_a_failure(upload_run, harness, tmp_path):

@@ -43,7 +43,7 @@ def run(request, harness, sdk_vars):
             "from cos_web import _fastpath\n_was = _fastpath.enabled()\n_fastpath.set_enabled(ON)\ntry:\n"
             + "\n".join("    " + line for line in (PRELUDE + code).strip().splitlines())
             + "\nfinally:\n    transport.reply_future = real_reply\n    _fastpath.set_enabled(_was)\nout\n",
-            ON=on, OPTS=opts or {}, P=f"putfast/{uuid.uuid4().hex[:8]}/", **sdk_vars,
+            ON=on, OPTS={"RetryWindow": 0, **(opts or {})}, P=f"putfast/{uuid.uuid4().hex[:8]}/", **sdk_vars,
         )  # fmt: skip
 
     run.on = on
