@@ -24,6 +24,8 @@ def test_bench_quick_runs(tmp_path):
     results = json.loads(js.read_text())
     rows = sorted({f["row"] for f in results["figures"]})
     assert rows == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
-    assert all(f["ratio"] is not None and f["ratio"] > 0 for f in results["figures"] if f["row"] != 5)
+    # rows 5 (heap growth) and 11 (frames not drawn) are lower-is-better: 0 is a real figure there
+    assert all(f["ratio"] is not None and (f["ratio"] >= 0 if f["row"] in (5, 11) else f["ratio"] > 0)
+               for f in results["figures"])  # fmt: skip
     table = md.read_text()
     assert table.count("\n| ") >= 12 and "cos-js-sdk-v5" in table
