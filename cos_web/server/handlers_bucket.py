@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from ..values import MAX_BUCKET_HOST, MAX_DELETE_KEYS, MAX_LIST_BUCKETS, MAX_LIST_KEYS
+from ..values import MAX_BUCKET_HOST, MAX_DELETE_KEYS, MAX_LIST_BUCKETS
 from . import acl as acls
 from . import cors, object_tags, permissions, xmlio
 from .context import BUCKET_RE, Ctx, check_key, empty, iso_date, url_encode, xml_response
 from .errors import CosServerError
-from .handlers_common import DELETE_LIMIT, XML_LIMIT, acl_response, check_body_md5, owner, parse_acl, read_body
+from .handlers_common import listing_params, DELETE_LIMIT, XML_LIMIT, acl_response, check_body_md5, owner, parse_acl, read_body
 from .records import Bucket
 
 
@@ -88,13 +88,7 @@ async def delete_bucket(ctx: Ctx, request: web.Request) -> web.Response:
 
 
 async def get_bucket(ctx: Ctx, request: web.Request) -> web.Response:
-    encoding = ctx.param("encoding-type", "")
-    if encoding not in ("", "url"):
-        raise CosServerError("InvalidArgument", "Invalid Encoding Method specified in Request.")
-    delimiter = ctx.param("delimiter", "")
-    if len(delimiter) > 1:
-        raise CosServerError("InvalidDelimiter")
-    max_keys = ctx.param_int("max-keys", MAX_LIST_KEYS, 0, MAX_LIST_KEYS)
+    encoding, delimiter, max_keys = listing_params(ctx)
     prefix, marker = ctx.param("prefix", ""), ctx.param("marker", "")
     bucket = ctx.storage.bucket(ctx.bucket)
     contents, prefixes, truncated, next_marker = ctx.storage.list_objects(

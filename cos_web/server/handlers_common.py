@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from ..values import MAX_CORS_BYTES
+from ..values import MAX_CORS_BYTES, MAX_LIST_KEYS
 from . import acl as acls
 from . import xmlio
 from .context import HOST_RE, Ctx, check_key, xml_response
@@ -45,6 +45,18 @@ def check_body_md5(request: web.Request, body: bytes) -> None:
     given = request.headers.get("Content-MD5")
     if given is not None and given.strip() != base64.b64encode(hashlib.md5(body).digest()).decode():
         raise CosServerError("BadDigest")
+
+
+def listing_params(ctx: Ctx) -> tuple[str, str, int]:
+    """encoding-type, delimiter and max-keys of a bucket or versions listing, checked as COS does."""
+    encoding = ctx.param("encoding-type", "")
+    if encoding not in ("", "url"):
+        raise CosServerError("InvalidArgument", "Invalid Encoding Method specified in Request.")
+    delimiter = ctx.param("delimiter", "")
+    if len(delimiter) > 1:
+        raise CosServerError("InvalidDelimiter")
+    max_keys = ctx.param_int("max-keys", MAX_LIST_KEYS, 0, MAX_LIST_KEYS)
+    return encoding, delimiter, max_keys
 
 
 def owner(ctx: Ctx) -> list[tuple]:

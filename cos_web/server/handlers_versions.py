@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..values import MAX_LIST_KEYS
 from . import xmlio
 from .context import Ctx, empty, iso_date, url_encode, xml_response
 from .errors import CosServerError
-from .handlers_common import XML_LIMIT, check_body_md5, read_body
+from .handlers_common import listing_params, XML_LIMIT, check_body_md5, read_body
 from .version_store import STATUSES
 
 
@@ -37,13 +36,7 @@ async def get_versioning(ctx: Ctx, request: web.Request) -> web.Response:
 
 
 async def list_versions(ctx: Ctx, request: web.Request) -> web.Response:
-    encoding = ctx.param("encoding-type", "")
-    if encoding not in ("", "url"):
-        raise CosServerError("InvalidArgument", "Invalid Encoding Method specified in Request.")
-    delimiter = ctx.param("delimiter", "")
-    if len(delimiter) > 1:
-        raise CosServerError("InvalidDelimiter")
-    max_keys = ctx.param_int("max-keys", MAX_LIST_KEYS, 0, MAX_LIST_KEYS)
+    encoding, delimiter, max_keys = listing_params(ctx)
     prefix, key_marker, id_marker = ctx.param("prefix"), ctx.param("key-marker"), ctx.param("version-id-marker")
     if id_marker and not key_marker:
         raise CosServerError("InvalidArgument", "A version-id marker cannot be specified without a key marker.")
