@@ -8,8 +8,8 @@ transport only moves one request and its response:
 - :class:`FetchTransport`: ``fetch``, wherever it exists (also Node.js and Deno):
   download progress from the response stream; upload progress as the body is sent
   under Node.js, once at the end elsewhere;
-- :class:`BrowserTransport`: XHR, or fetch for Blob/ArrayBuffer downloads, and
-  fetch for everything where there is no ``XMLHttpRequest``;
+- :class:`BrowserTransport`: fetch for reads (GET, HEAD: never from the HTTP cache),
+  XHR for writes, fetch for everything where there is no ``XMLHttpRequest``;
 - :class:`PyfetchTransport`: Pyodide's stock ``pyodide.http.pyfetch``;
 - :class:`MockTransport`: a handler function, for CPython unit tests;
 - :class:`UrllibTransport`: plain CPython HTTP (stdlib), for tests against the
@@ -345,10 +345,20 @@ class XHRTransport:
         return await _send_js(request, True)
 
 
+_READS = ("GET", "HEAD")  # sent with cache: "no-store" (see BrowserTransport)
+
+
 class BrowserTransport:
-    """XHR for requests (progress events; measured ~5 % less per small request than fetch),
-    fetch for downloads into a Blob or ArrayBuffer with no progress asked (streams to the Blob).
-    Where there is no ``XMLHttpRequest`` (Node.js, Deno, service workers) fetch does it all."""
+    """fetch for reads, XHR for writes; fetch for everything where there is no ``XMLHttpRequest``.
+
+    GET and HEAD go by fetch with ``cache: "no-store"``: COS answers them with
+    ``Last-Modified`` and no ``Cache-Control``, so a browser may answer a repeated XHR GET from
+    its HTTP cache for a tenth of the object's age, without asking, and an XHR cannot opt out;
+    an object changed through another URL (a multipart upload, a delete by ``versionId``,
+    another client) would read back stale, as it does with cos-js-sdk-v5
+    (tests/browser/test_http_cache.py). fetch also reads the body stream for download progress
+    and streams a Blob download. Writes go by XHR for its upload progress events.
+    """
 
     def __init__(self) -> None:
         self.fetch = FetchTransport()
@@ -356,8 +366,10 @@ class BrowserTransport:
         self.progress_while_sending = getattr(self.xhr, "progress_while_sending", True)  # cos_web.watchdog
 
     async def send(self, request: Request) -> Response:
-        wants_progress = request.on_upload_progress is not None or request.on_download_progress is not None
-        if not wants_progress and request.response_type in ("blob", "arraybuffer"):
+        if request.method in _READS:
+            return await self.fetch.send(request)
+        if request.on_download_progress is None and request.response_type in ("blob", "arraybuffer") \
+                and request.on_upload_progress is None:
             return await self.fetch.send(request)
         return await self.xhr.send(request)
 
@@ -377,6 +389,8 @@ class PyfetchTransport:
 
         headers, body = _js_request_parts(request)
         init: dict[str, Any] = {"method": request.method, "headers": headers}
+        if request.method in _READS:
+            init["cache"] = "no-store"  # never a stale answer from the HTTP cache (BrowserTransport)
         if body is not None:
             init["body"] = body
         rtype = request.response_type

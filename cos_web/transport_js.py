@@ -77,6 +77,7 @@ return function cosWebSend(id, method, url, headers, body, rtype, up, down, useX
   const pairs = [];
   for (let i = 0; i + 1 < hs.length; i += 2) pairs.push([hs[i], hs[i + 1]]);
   const init = { method, headers: pairs, signal: c.signal };
+  if (method === "GET" || method === "HEAD") init.cache = "no-store";  // never a stale read (BrowserTransport)
   const piecewise = up && body !== null ? counted(body, up) : null;
   if (piecewise) {
     init.body = piecewise.stream;

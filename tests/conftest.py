@@ -163,6 +163,31 @@ class FaultControl:
             time.sleep(0.05)
 
 
+def signed_request(server: Any, method: str, bucket: str, key: str = "", query: dict | None = None, body: bytes = b"",
+                   headers: dict | None = None) -> tuple[int, bytes]:  # fmt: skip
+    """A signed request to ``server`` (anything with port, region, secret_id, secret_key) from the
+    test process, to 127.0.0.1 with the bucket's Host header: (status, body)."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from cos_web.auth import build_authorization
+
+    host = f"{bucket}.cos.{server.region}.localhost:{server.port}"
+    headers = {"Host": host, **(headers or {})}
+    auth = build_authorization(SecretId=server.secret_id, SecretKey=server.secret_key, Method=method, Key=key,
+                               Query=query or {}, Headers=headers)  # fmt: skip
+    url = f"http://127.0.0.1:{server.port}/{urllib.parse.quote(key)}"
+    if query:
+        url += "?" + urllib.parse.urlencode(query)
+    req = urllib.request.Request(url, data=body or None, method=method, headers={**headers, "Authorization": auth})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
 @dataclass
 class CosServer:
     """A local COS server running as a subprocess (``python -m cos_web.server``).
@@ -178,6 +203,7 @@ class CosServer:
     secret_key: str = PWCONFIG.SECRET_KEY
     port: int = 0
     proc: subprocess.Popen | None = None
+    aged_at: float = 0.0  # when AGED_KEY was written (the cos_server fixture)
     extra_args: list[str] = field(default_factory=list)
 
     def start(self) -> "CosServer":
@@ -202,6 +228,11 @@ class CosServer:
         if self.proc and self.proc.poll() is None:
             self.proc.kill() if kill else self.proc.terminate()
             self.proc.wait(timeout=15)
+
+    def signed(self, method: str, bucket: str = "", key: str = "", query: dict | None = None, body: bytes = b"",
+               headers: dict | None = None) -> tuple[int, bytes]:  # fmt: skip
+        """A signed request from the test process (no browser, no CORS): (status, body)."""
+        return signed_request(self, method, bucket or self.bucket, key, query, body, headers)
 
     @property
     def faults(self) -> FaultControl:
@@ -230,9 +261,15 @@ class CosServer:
         }
 
 
+AGED_KEY = "aged/object.txt"  # written as the session's server starts: old by the time a test reads it
+
+
 @pytest.fixture(scope="session")
 def cos_server(tmp_path_factory) -> CosServer:
     server = CosServer(data_dir=tmp_path_factory.mktemp("cos-data")).start()
+    status, body = server.signed("PUT", key=AGED_KEY, body=b"one")
+    assert status == 200, body
+    server.aged_at = time.time()
     yield server
     server.stop()
 
@@ -271,6 +308,7 @@ class Harness:
         self.page = page
         self.base_url = base_url
         self.console: list[str] = []
+        self._cdp = None  # a CDP session, made on first use (expose_cache_clear)
         page.on("console", lambda msg: self.console.append(f"[{msg.type}] {msg.text}"))
         page.on("pageerror", lambda err: self.console.append(f"[pageerror] {err}"))
         self.url = f"{base_url}{path}?wheel={wheel_url}"
@@ -305,6 +343,19 @@ class Harness:
     def js(self, expression: str, arg: Any = None) -> Any:
         """Evaluate JavaScript in the page (a function expression gets ``arg``)."""
         return self.page.evaluate(expression, arg)
+
+    def expose_cache_clear(self) -> None:
+        """Give the page ``await clearHttpCache()``: empties this context's HTTP cache (over CDP).
+
+        For cos-js-sdk-v5, which reads through the cache and so may read an object changed
+        through another URL stale (tests/browser/test_http_cache.py); cos_web never reads from
+        it. (CDP's cache-disabled mode would also add ``Cache-Control: no-cache`` to every
+        request, which a PUT stores as the object's header.)
+        """
+        if self._cdp is not None:
+            return
+        self._cdp = self.page.context.new_cdp_session(self.page)
+        self.page.expose_function("clearHttpCache", lambda: self._cdp.send("Network.clearBrowserCache") and None)
 
     def add_file(self, path: str | os.PathLike, name: str | None = None) -> str:
         """Put a file-backed ``File`` from disk into the Map ``globalThis.testFiles`` (``js.testFiles.get(name)`` in Python), as a user's pick would."""

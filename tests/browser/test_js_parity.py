@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 from email.utils import formatdate
 
 import pytest
+
+from tests.conftest import signed_request
 
 pytestmark = pytest.mark.browser
 
@@ -71,6 +71,7 @@ JS_RUN = """async ([cfg, steps]) => {
     return b;
   };
   for (const [name, api, params, opt = {}] of steps) {
+    await globalThis.clearHttpCache?.();  // no step reads an earlier one's answer from the cache
     const cos = sdks[opt.sdk || 'good'];
     const p = Object.assign({Bucket: opt.bucket || cfg.BUCKET, Region: cfg.REGION}, resolve(params));
     if (api === 'getAuth') { out[name] = {Authorization: cos.getAuth(p)}; continue; }
@@ -212,6 +213,7 @@ def parity(harness, sdk_vars):
     def run(steps, errors=None, between=None, lists=None, check=True):
         token = uuid.uuid4().hex[:8]
         js_prefix, py_prefix = f"jp{token}j", f"jp{token}p"
+        harness.expose_cache_clear()  # the JS SDK reads through the HTTP cache (test_http_cache.py)
         js_raw = harness.js(JS_RUN, [{**sdk_vars, "prefix": js_prefix}, steps])
         if between:
             between()
@@ -231,21 +233,7 @@ def parity(harness, sdk_vars):
 def _signed(server, method: str, bucket: str, key: str = "", query: dict | None = None, body: bytes = b"",
             headers: dict | None = None) -> tuple[int, bytes]:  # fmt: skip
     """A signed request from the test process (no CORS): to restore what a page cannot."""
-    from cos_web.auth import build_authorization
-
-    host = f"{bucket}.cos.{server.region}.localhost:{server.port}"
-    headers = {"Host": host, **(headers or {})}
-    auth = build_authorization(SecretId=server.secret_id, SecretKey=server.secret_key, Method=method, Key=key,
-                               Query=query or {}, Headers=headers)  # fmt: skip
-    url = f"http://127.0.0.1:{server.port}/{urllib.parse.quote(key)}"
-    if query:
-        url += "?" + urllib.parse.urlencode(query)
-    req = urllib.request.Request(url, data=body or None, method=method, headers={**headers, "Authorization": auth})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+    return signed_request(server, method, bucket, key, query, body, headers)
 
 
 def _restore_open_cors(server, bucket: str) -> None:
