@@ -8,8 +8,9 @@ transport only moves one request and its response:
 - :class:`FetchTransport`: ``fetch``, wherever it exists (also Node.js and Deno):
   download progress from the response stream; upload progress as the body is sent
   under Node.js, once at the end elsewhere;
-- :class:`BrowserTransport`: fetch for reads (GET, HEAD: never from the HTTP cache),
-  XHR for writes, fetch for everything where there is no ``XMLHttpRequest``;
+- :class:`BrowserTransport`: XHR, or fetch for Blob/ArrayBuffer downloads and for reads
+  that must skip the HTTP cache (:class:`Freshness`), and fetch for everything where
+  there is no ``XMLHttpRequest``;
 - :class:`PyfetchTransport`: Pyodide's stock ``pyodide.http.pyfetch``;
 - :class:`MockTransport`: a handler function, for CPython unit tests;
 - :class:`UrllibTransport`: plain CPython HTTP (stdlib), for tests against the
@@ -192,6 +193,70 @@ def _request_headers(request: Request) -> dict[str, str]:
 
 
 @functools.cache
+class Freshness:
+    """Which object URLs the browser's HTTP cache may hold stale, so their next read skips it.
+
+    COS answers reads with ``Last-Modified`` and no ``Cache-Control``, so a browser may answer
+    a repeated GET from its cache, without asking, for a tenth of the object's age (RFC 9111
+    4.2.2). A write to the object's own URL (PUT, DELETE) drops the kept answer; a write
+    through another URL does not: a multipart upload's completion (``?uploadId=``), a delete by
+    ``?versionId=``, an append, a multi-object delete (``POST /?delete``). After such a write
+    from this page the object's next reads go by fetch with ``cache: "reload"``: from COS, and
+    the kept answer replaced, until a whole-object GET has refreshed it. (Every read as
+    ``no-store`` would also be fresh, but Chromium then skips its CORS preflight cache and sends
+    an OPTIONS before each read: twice the round trips.) cos-js-sdk-v5 reads such an object
+    stale (tests/browser/test_http_cache.py). A change made by another page or client is still
+    seen only when the browser's kept answer expires, as with any cached resource.
+
+    One per JS realm (the cache is the browser's, shared by every client in the page).
+    """
+
+    LIMIT = 4096  # paths remembered at most (oldest forgotten first)
+
+    def __init__(self) -> None:
+        self.stale: dict[str, None] = {}  # unquoted "scheme://host/path", in insertion order
+
+    @staticmethod
+    def _path(url: str) -> tuple[str, str]:
+        from urllib.parse import unquote
+
+        base, _, query = url.partition("?")
+        return unquote(base), query
+
+    def must_reload(self, request: Request) -> bool:
+        if not self.stale or request.method not in ("GET", "HEAD"):
+            return False
+        return self._path(request.url)[0] in self.stale
+
+    def answered(self, request: Request, status: int) -> None:
+        """Note what a request that got ``status`` made stale, or refreshed."""
+        method = request.method
+        if method == "GET":
+            if self.stale and (status < 300 or status == 404) and "range" not in {k.lower() for k in request.headers}:
+                self.stale.pop(self._path(request.url)[0], None)
+            return
+        if method == "HEAD" or not 200 <= status < 300 or "?" not in request.url:
+            return  # a write to the object's own URL: the browser drops its kept answer itself
+        base, query = self._path(request.url)
+        if base.endswith("/") and query.split("&", 1)[0].split("=", 1)[0] == "delete" and isinstance(request.body, str):
+            import html
+            import re
+
+            for key in re.findall(r"<Key>(.*?)</Key>", request.body, re.S):
+                self._mark(base + html.unescape(key))
+        else:
+            self._mark(base)
+
+    def _mark(self, path: str) -> None:
+        self.stale.pop(path, None)
+        self.stale[path] = None
+        if len(self.stale) > self.LIMIT:
+            del self.stale[next(iter(self.stale))]
+
+
+FRESHNESS = Freshness()
+
+
 def _in_node() -> bool:
     """Whether Pyodide runs under Node.js (not a page, a worker, Deno or Bun): there fetch sends
     any header, and a streamed request body over HTTP/1.1 (browsers want HTTP/2 for that)."""
@@ -292,7 +357,8 @@ async def _send_js(request: Request, use_xhr: bool) -> Response:
     req_id = next(_IDS)
     reply = _PENDING[req_id] = reply_future(asyncio.get_running_loop())
     try:
-        handle = _js_send()(req_id, request.method, request.url, joined, body, rtype, up, down, use_xhr)
+        reload = not use_xhr and FRESHNESS.must_reload(request)
+        handle = _js_send()(req_id, request.method, request.url, joined, body, rtype, up, down, use_xhr, reload)
         if type(reply) is InlineFuture:
             reply.handle = handle  # a cancel aborts the request at once
         try:
@@ -311,6 +377,7 @@ async def _send_js(request: Request, use_xhr: bool) -> Response:
     if not status:
         raise TransportError(f"CORS blocked or network error ({error})" if error else "CORS blocked or network error",
                              request.url)  # fmt: skip
+    FRESHNESS.answered(request, status)
     if up is None and not counted:  # fetch, or a small body: reported once, as sent
         _report_sent(request)
     if rtype == "bytes":
@@ -345,20 +412,11 @@ class XHRTransport:
         return await _send_js(request, True)
 
 
-_READS = ("GET", "HEAD")  # sent with cache: "no-store" (see BrowserTransport)
-
-
 class BrowserTransport:
-    """fetch for reads, XHR for writes; fetch for everything where there is no ``XMLHttpRequest``.
-
-    GET and HEAD go by fetch with ``cache: "no-store"``: COS answers them with
-    ``Last-Modified`` and no ``Cache-Control``, so a browser may answer a repeated XHR GET from
-    its HTTP cache for a tenth of the object's age, without asking, and an XHR cannot opt out;
-    an object changed through another URL (a multipart upload, a delete by ``versionId``,
-    another client) would read back stale, as it does with cos-js-sdk-v5
-    (tests/browser/test_http_cache.py). fetch also reads the body stream for download progress
-    and streams a Blob download. Writes go by XHR for its upload progress events.
-    """
+    """XHR for requests (progress events; measured ~5 % less per small request than fetch),
+    fetch for downloads into a Blob or ArrayBuffer with no progress asked (streams to the Blob)
+    and for a read that must skip the HTTP cache (:class:`Freshness`, which XHR cannot).
+    Where there is no ``XMLHttpRequest`` (Node.js, Deno, service workers) fetch does it all."""
 
     def __init__(self) -> None:
         self.fetch = FetchTransport()
@@ -366,10 +424,10 @@ class BrowserTransport:
         self.progress_while_sending = getattr(self.xhr, "progress_while_sending", True)  # cos_web.watchdog
 
     async def send(self, request: Request) -> Response:
-        if request.method in _READS:
+        wants_progress = request.on_upload_progress is not None or request.on_download_progress is not None
+        if not wants_progress and request.response_type in ("blob", "arraybuffer"):
             return await self.fetch.send(request)
-        if request.on_download_progress is None and request.response_type in ("blob", "arraybuffer") \
-                and request.on_upload_progress is None:
+        if FRESHNESS.must_reload(request):
             return await self.fetch.send(request)
         return await self.xhr.send(request)
 
@@ -389,8 +447,8 @@ class PyfetchTransport:
 
         headers, body = _js_request_parts(request)
         init: dict[str, Any] = {"method": request.method, "headers": headers}
-        if request.method in _READS:
-            init["cache"] = "no-store"  # never a stale answer from the HTTP cache (BrowserTransport)
+        if FRESHNESS.must_reload(request):
+            init["cache"] = "reload"  # see Freshness
         if body is not None:
             init["body"] = body
         rtype = request.response_type
@@ -411,6 +469,7 @@ class PyfetchTransport:
             if response is not None:
                 response.abort()  # cancelled while the body was read
             raise
+        FRESHNESS.answered(request, response.status)
         _report_sent(request)
         if request.on_download_progress is not None:
             from ._js import body_size

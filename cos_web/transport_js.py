@@ -53,7 +53,7 @@ async function streamed(r, rtype, down) {
   for (const c of chunks) { all.set(c, at); at += c.byteLength; }
   return rtype === "text" ? new TextDecoder().decode(all) : all.buffer;
 }
-return function cosWebSend(id, method, url, headers, body, rtype, up, down, useXhr) {
+return function cosWebSend(id, method, url, headers, body, rtype, up, down, useXhr, reload) {
   const fail = (e) => done(id, 0, "", "", null, String(e && e.message || e), false);
   const hs = headers ? headers.split("\n") : [];
   if (body === undefined) body = null;
@@ -77,7 +77,7 @@ return function cosWebSend(id, method, url, headers, body, rtype, up, down, useX
   const pairs = [];
   for (let i = 0; i + 1 < hs.length; i += 2) pairs.push([hs[i], hs[i + 1]]);
   const init = { method, headers: pairs, signal: c.signal };
-  if (method === "GET" || method === "HEAD") init.cache = "no-store";  // never a stale read (BrowserTransport)
+  if (reload) init.cache = "reload";  // past a kept answer that may be stale (transport.Freshness)
   const piecewise = up && body !== null ? counted(body, up) : null;
   if (piecewise) {
     init.body = piecewise.stream;

@@ -203,7 +203,7 @@ class CosServer:
     secret_key: str = PWCONFIG.SECRET_KEY
     port: int = 0
     proc: subprocess.Popen | None = None
-    aged_at: float = 0.0  # when AGED_KEY was written (the cos_server fixture)
+    aged_at: float = 0.0  # when AGED_KEYS were written (the cos_server fixture)
     extra_args: list[str] = field(default_factory=list)
 
     def start(self) -> "CosServer":
@@ -261,14 +261,15 @@ class CosServer:
         }
 
 
-AGED_KEY = "aged/object.txt"  # written as the session's server starts: old by the time a test reads it
+AGED_KEYS = ("aged/a.txt", "aged/b.txt", "aged/c.txt", "aged/d.txt")  # written ("one") as the server starts
 
 
 @pytest.fixture(scope="session")
 def cos_server(tmp_path_factory) -> CosServer:
     server = CosServer(data_dir=tmp_path_factory.mktemp("cos-data")).start()
-    status, body = server.signed("PUT", key=AGED_KEY, body=b"one")
-    assert status == 200, body
+    for key in AGED_KEYS:  # old by the time a test reads them (tests/browser/test_http_cache.py)
+        status, body = server.signed("PUT", key=key, body=b"one")
+        assert status == 200, body
     server.aged_at = time.time()
     yield server
     server.stop()
