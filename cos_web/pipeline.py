@@ -95,13 +95,20 @@ class Pipeline:
                 throttle = ProgressThrottle(size, _user_fn(user_progress), self.options["ProgressInterval"])
                 throttle.update(immediately=True)
 
-            def upload_cb(loaded: int, total: int) -> None:
-                if on_progress is not None:
-                    on_progress(loaded, size)
-                if throttle is not None:
-                    throttle.update(loaded, size)
-                elif user_progress is not None:
-                    _js.call_user(user_progress, {"loaded": loaded, "total": size})
+            if user_progress is None:  # a caller's raw counts only (an upload's part): per event, no more
+
+                def upload_cb(loaded: int, total: int) -> None:
+                    on_progress(loaded, size)  # type: ignore[misc]
+
+            else:
+
+                def upload_cb(loaded: int, total: int) -> None:
+                    if on_progress is not None:
+                        on_progress(loaded, size)
+                    if throttle is not None:
+                        throttle.update(loaded, size)
+                    else:
+                        _js.call_user(user_progress, {"loaded": loaded, "total": size})
 
         elif op.name == "getObject" and user_progress is not None:
             throttle = ProgressThrottle(0, _user_fn(user_progress), self.options["ProgressInterval"])

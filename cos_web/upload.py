@@ -89,30 +89,41 @@ class Plan:
     auto: bool = False  # part size chosen by cos_web (a resume may take the server upload's instead)
     _done: int = field(default=0, repr=False, compare=False)  # bytes of parts with an ETag
     _sending: dict[int, Part] = field(default_factory=dict, repr=False, compare=False)  # parts in flight
+    _in_flight: int = field(default=0, repr=False, compare=False)  # their bytes sent (sum of their .sent)
 
     def loaded(self) -> int:
-        """Bytes on the server plus bytes of parts in flight (O(parts in flight): called per progress event)."""
-        return self._done + sum(p.sent for p in self._sending.values())
+        """Bytes on the server plus bytes of parts in flight (O(1): called per progress event)."""
+        return self._done + self._in_flight
 
     def recount(self) -> None:
         """Re-derive the running totals after parts were marked directly (resume)."""
         self._done = sum(p.size for p in self.parts if p.etag is not None)
         self._sending = {n: p for n, p in self._sending.items() if p.etag is None}
+        self._in_flight = sum(p.sent for p in self._sending.values())
 
-    def part_sent(self, part: Part, loaded: int) -> None:
+    def part_sent(self, part: Part, loaded: int) -> int:
+        """A part's bytes sent so far; returns :meth:`loaded` (the run reports it)."""
+        if part.number in self._sending:
+            self._in_flight += loaded - part.sent
+        else:
+            self._sending[part.number] = part
+            self._in_flight += loaded
         part.sent = loaded
-        self._sending[part.number] = part
+        return self._done + self._in_flight
 
     def part_done(self, part: Part, etag: str) -> None:
         if part.etag is None:
             self._done += part.size
         part.etag = etag
-        part.sent = 0
-        self._sending.pop(part.number, None)
+        self._stop_sending(part)
 
     def part_failed(self, part: Part) -> None:
+        self._stop_sending(part)
+
+    def _stop_sending(self, part: Part) -> None:
+        if self._sending.pop(part.number, None) is not None:
+            self._in_flight -= part.sent
         part.sent = 0
-        self._sending.pop(part.number, None)
 
     def pending(self) -> list[Part]:
         return [p for p in self.parts if p.etag is None]
@@ -128,7 +139,7 @@ class Plan:
             p.etag = None
             p.sent = 0
         self._sending.clear()
-        self.recount()
+        self.recount()  # (and _in_flight: 0)
 
     def to_dict(self) -> dict[str, Any]:
         return {

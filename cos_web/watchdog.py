@@ -98,18 +98,16 @@ async def send_watched(transport: Transport, request: Request, total: float | No
         sweeper = _SWEEPERS[loop] = _Sweeper(loop)
     watch = _Watch(task, loop.time(), idle)
 
-    def touch() -> None:
-        watch.last = loop.time()
-
     up, down = request.on_upload_progress, request.on_download_progress
+    time = loop.time
 
-    def on_up(loaded: int, total_: int) -> None:
-        touch()
+    def on_up(loaded: int, total_: int) -> None:  # per progress event: progress resets the idle clock
+        watch.last = time()
         if up is not None:
             up(loaded, total_)
 
     def on_down(loaded: int, total_: int) -> None:
-        touch()
+        watch.last = time()
         down(loaded, total_)  # type: ignore[misc]
 
     watched = replace(

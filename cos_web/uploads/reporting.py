@@ -29,9 +29,11 @@ class TaskProgress:
         self.user_hash_progress = task.param("onHashProgress")
         self.on_change = on_change
 
-    def progress(self) -> None:
+    def progress(self, loaded: int | None = None) -> None:
+        """Bytes sent changed (``loaded``: the task's total, when the caller has it at hand)."""
         task = self.task
-        loaded = task.current_loaded()
+        if loaded is None:
+            loaded = task.current_loaded()
         if loaded > task.reported:
             task.reported = min(loaded, task.size)
             self.throttle.update(task.reported, task.size)

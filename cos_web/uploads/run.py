@@ -220,10 +220,16 @@ class FileRun:
         loop = asyncio.get_running_loop()
         started = loop.time()
 
+        # Called per upload progress event of the part (several a second per part in flight):
+        # kept to the bookkeeping; the page hears of it through the reporter's throttle.
+        reporter, gate = self.reporter, self.gate
+        adapting = not gate.concurrency.fixed
+
         def sent(loaded: int, total: int) -> None:
-            plan.part_sent(part, loaded)
-            self.reporter.progress()
-            self.gate.progress(plan.loaded(), loop.time())
+            now_loaded = plan.part_sent(part, loaded)
+            reporter.progress(now_loaded)
+            if adapting:
+                gate.progress(now_loaded, loop.time())
 
         request = dict(base, PartNumber=part.number)
         if self.options["UploadCheckContentMd5"]:  # hashed once (resume matching may have): not per attempt
