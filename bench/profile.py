@@ -471,3 +471,197 @@ def write_profile_md(out: dict, path: Path, cfg: dict) -> None:
 
 
 KEEP_MARK = "<!-- hand-written: kept by write_profile_md -->"
+
+
+# ---------------------------------------------------------------------- row 1 only (python -m bench --only 1 --profile)
+
+RENDERER_THREADS = {"chromium": "main thread", "Chrome_ChildIOT": "IO thread", "ThreadPoolForeg": "thread pool",
+                    "Compositor": "compositor"}  # fmt: skip
+
+
+def renderer_threads(me: int | None = None) -> dict[tuple[int, int], tuple[str, int]]:
+    """(pid, tid) -> (thread name, CPU ticks) for every thread of the bench's Chromium renderers."""
+    me = me or os.getpid()
+    table = _proc_table()
+    out = {}
+    for pid, (_, cmd, _) in table.items():
+        if "--type=renderer" not in cmd:
+            continue
+        chain, p = [], pid
+        while p in table and p > 1:
+            chain.append(p)
+            p = table[p][0]
+        if me not in chain:
+            continue
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/stat") as fh:
+                    stat = fh.read()
+            except OSError:
+                continue
+            comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2 :].split()
+            out[(pid, int(tid))] = (RENDERER_THREADS.get(comm, "other threads"), int(fields[11]) + int(fields[12]))
+    return out
+
+
+def _helper_line(line: int) -> str:
+    """The line of cos_web's JS helper (cos_web/transport_js.py, made with ``new Function``: CDP
+    counts two header lines) a frame without a script URL is on, or ""."""
+    try:
+        from cos_web.transport_js import SEND_JS
+    except ImportError:
+        return ""
+    lines = SEND_JS.split("\n")
+    return lines[line - 2] if 2 <= line < len(lines) + 2 else ""
+
+
+def _entry_label(frame: dict) -> str:
+    """The browser task a main-thread sample belongs to, named by its first JS frame."""
+    name, url, line = frame.get("functionName") or "(anonymous)", frame.get("url", ""), frame.get("lineNumber", -1)
+    if name in ("(idle)", "(program)", "(garbage collector)"):
+        return {"(program)": "(program): browser natives outside JS (task dispatch, IPC, XHR/fetch internals)",
+                "(garbage collector)": "(garbage collector)"}.get(name, name)  # fmt: skip
+    if "MessageChannel" in name and "pyodide" in url:
+        return "asyncio loop handles (Pyodide's MessageChannel / setTimeout)"
+    if name.startswith("wasm-function") and "pyodide" in url:
+        return "Python entered from no JS frame (a resumed or harness-run Pyodide stack)"
+    helper = _helper_line(line) if not url and line > 0 else ""
+    for marker, label in (("x.onload", "XHR load -> Python (the reply, then the next part: slice, sign, open)"),
+                          ("x.upload.onprogress", "XHR upload progress event -> Python"),
+                          ("x.onprogress", "XHR download progress event -> Python"),
+                          ("queueMicrotask", "XHR send (cos_web's helper sends from a microtask)")):  # fmt: skip
+        if marker in helper:
+            return label
+    file = url.rsplit("/", 1)[-1] or "no script URL"
+    return f"{name} [{file}]"
+
+
+def main_thread_entries(page, fn: Callable[[], Any], interval_us: int = 200) -> tuple[Any, dict[str, float]]:
+    """Run ``fn`` under a CDP CPU profile; the page main thread's busy ms by the task they ran in."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Profiler.enable")
+    cdp.send("Profiler.setSamplingInterval", {"interval": interval_us})
+    cdp.send("Profiler.start")
+    try:
+        result = fn()
+    finally:
+        prof = cdp.send("Profiler.stop")["profile"]
+        cdp.detach()
+    nodes = {n["id"]: n for n in prof["nodes"]}
+    parent = {c: n["id"] for n in prof["nodes"] for c in n.get("children", [])}
+    entry_of: dict[int, str] = {}
+
+    def entry(node_id: int) -> str:
+        if node_id not in entry_of:
+            chain, p = [], node_id
+            while p in nodes:
+                chain.append(p)
+                p = parent.get(p)
+            frames = [nodes[x]["callFrame"] for x in reversed(chain) if nodes[x]["callFrame"].get("functionName") != "(root)"]
+            entry_of[node_id] = _entry_label(frames[0]) if frames else "(root)"
+        return entry_of[node_id]
+
+    by_entry: Counter = Counter()
+    for node_id, delta in zip(prof.get("samples", []), prof.get("timeDeltas", [])):
+        by_entry[entry(node_id)] += max(0, delta)
+    by_entry.pop("(idle)", None)
+    return result, {k: round(v / 1000, 1) for k, v in by_entry.most_common()}
+
+
+def row1_profile(bench, reps: int = 3) -> dict:
+    """Row 1's contenders (and cos_web without upload progress events, as a diagnostic): CPU s per
+    process and per renderer thread over ``reps`` interleaved 256 MB uploads (medians), then one
+    CDP profile each of the page's main thread by task. Writes bench/profile-row1.md."""
+    import statistics
+
+    s, c, log = bench.s, bench.cfg, bench.log
+    name = s.add_file(random_file(c.big))
+    server_pid = s.cos.proc.pid
+    upload = "await B.slice_upload(N, K, C, P)"
+    # diagnostic: bodies up to this size get no XHR upload listener (cos_web.transport); raised past the part size
+    no_progress = ("import cos_web.transport as T\nT._SMALL_BODY, small = 1 << 50, T._SMALL_BODY\n"
+                   f"try:\n    out = {upload}\nfinally:\n    T._SMALL_BODY = small\nout")  # fmt: skip
+    runs: dict[str, Callable[[str], dict]] = {
+        "cos_web": lambda key: s.py(upload, N=name, K=key, C=c.chunk, P=c.parallel),
+        "cos-js-sdk-v5": lambda key: s.js("([n, k, c, p]) => bench.sdkSliceUpload(n, k, c, p)", [name, key, c.chunk, c.parallel]),
+        "raw fetch": lambda key: s.js("([n, k, c, p]) => bench.rawSliceUpload(n, k, c, p)", [name, key, c.chunk, c.parallel]),
+    }  # fmt: skip
+    if s.py("import cos_web.transport as T\nhasattr(T, '_SMALL_BODY')"):
+        runs["cos_web, no upload progress events (diagnostic)"] = lambda key: s.py(no_progress, N=name, K=key, C=c.chunk, P=c.parallel)
+    for who, fn in runs.items():  # warm-up (JIT, connections)
+        key = bench.key("row1-warm", _slug(who))
+        fn(key)
+        bench.delete(key)
+    samples: dict[str, list[dict]] = {who: [] for who in runs}
+    for rep in range(reps):
+        for who in rotate_list(list(runs), rep):
+            key = bench.key("row1", rep, _slug(who))
+            before = renderer_threads()
+            out, cpu, wall = cpu_by_process(lambda: runs[who](key), server_pid)
+            after = renderer_threads()
+            threads: Counter = Counter()
+            for k, (label, ticks) in after.items():
+                threads[label] += (ticks - before.get(k, (label, 0))[1]) / TICK
+            bench.delete(key)
+            samples[who].append({"MBps": c.big / MB / (out["ms"] / 1000), "cpu_s": cpu, "renderer_threads_s": dict(threads),
+                                 "load": os.getloadavg()[0]})  # fmt: skip
+            log(f"  row 1 profile rep {rep} {who}: {samples[who][-1]['MBps']:.1f} MB/s, renderer main thread "
+                f"{threads.get('main thread', 0):.2f} s, load {os.getloadavg()[0]:.1f}")  # fmt: skip
+    page = s.harness.page
+    entries = {}
+    for who, fn in runs.items():
+        key = bench.key("row1-prof", _slug(who))
+        _, entries[who] = main_thread_entries(page, lambda: fn(key))
+        bench.delete(key)
+
+    def med(values: list[float]) -> float:
+        return round(statistics.median(values), 3) if values else 0.0
+
+    summary = {}
+    for who, rows in samples.items():
+        groups = sorted({g for r in rows for g in r["cpu_s"]})
+        threads = sorted({g for r in rows for g in r["renderer_threads_s"]})
+        summary[who] = {"MBps": med([r["MBps"] for r in rows]), "load": med([r["load"] for r in rows]),
+                        "cpu_s": {g: med([r["cpu_s"].get(g, 0) for r in rows]) for g in groups},
+                        "renderer_threads_s": {t: med([r["renderer_threads_s"].get(t, 0) for r in rows]) for t in threads},
+                        "main_thread_ms_by_task": entries[who]}  # fmt: skip
+    result = {"reps": reps, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "contenders": summary,
+              "samples": samples}  # fmt: skip
+    write_row1_md(result, BENCH / "profile-row1.md", c)
+    return result
+
+
+def rotate_list(items: list, rep: int) -> list:
+    k = rep % len(items)
+    return items[k:] + items[:k]
+
+
+def write_row1_md(result: dict, path: Path, c: Any) -> None:
+    con = result["contenders"]
+    L = ["# Row 1: where the CPU goes (python -m bench --only 1 --profile)", "",
+         f"Written {result['date']}; {c.big // MB} MB, ChunkSize {c.chunk // MB} MB, ChunkParallelLimit {c.parallel}; "
+         f"medians of {result['reps']} interleaved uploads per contender. CPU seconds from /proc over each upload "
+         "(2 cores: at most 2 CPU s per wall second); load average is the machine's, this bench included.", "",
+         "## CPU seconds per process during one upload", ""]  # fmt: skip
+    groups = sorted({g for u in con.values() for g in u["cpu_s"]})
+    rows = [(who, u["MBps"], u["load"], *(u["cpu_s"].get(g, 0) for g in groups)) for who, u in con.items()]
+    L += _table(rows, ("contender", "MB/s", "load", *groups)) + [""]
+    L += ["## The renderer by thread (CPU s)", ""]
+    threads = sorted({t for u in con.values() for t in u["renderer_threads_s"]})
+    rows = [(who, *(u["renderer_threads_s"].get(t, 0) for t in threads)) for who, u in con.items()]
+    L += _table(rows, ("contender", *threads)) + [""]
+    L += ["## The renderer's main thread by task (CDP profile of one more upload, busy ms; sampling, so wall time "
+          "on a loaded machine: compare within a contender)", ""]  # fmt: skip
+    for who, u in con.items():
+        items = u["main_thread_ms_by_task"]
+        L += [f"**{who}** (busy {sum(items.values()):.0f} ms): " + "; ".join(f"{k} {v:.0f}" for k, v in list(items.items())[:8]), ""]
+    path.write_text("\n".join(L) + "\n")
+
+
+def _slug(who: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in who)[:40]

@@ -10,6 +10,8 @@ Absolute times are kept as context only.
     python -m bench --quick         # tiny sizes, one repetition: proves the code paths run
     python -m bench --profile       # also: Chromium CPU profile + py-spy on the server (bench/profile.md)
     python -m bench --only 3        # only row 3 (small calls), printed; BENCHMARKS.md left alone
+    python -m bench --only 1        # only rows 1 and 2 (sliceUploadFile at fixed settings), printed
+    python -m bench --only 1 --profile  # only row 1's CPU profile (per process, per renderer thread, main thread by task): bench/profile-row1.md
 """
 
 from __future__ import annotations
@@ -272,9 +274,26 @@ class Bench:
                 self.figures.append(Figure(3, f"{c.ops} × {what}, {label}, vs cos-js-sdk-v5", web, js, "ops/s", ratio,
                                            target, ratio >= 0.8, note=f"raw fetch {raw:.0f} ops/s", samples=series))  # fmt: skip
 
+    def slice_rows(self, target1: str, target2: str, big_name: str) -> dict[str, list[float]]:
+        """Rows 1 and 2: sliceUploadFile at fixed settings vs the JS SDK and vs raw fetch."""
+        c = self.cfg
+        self.log(f"rows 1, 2: sliceUploadFile {c.big // MB} MB, ChunkSize {c.chunk // MB} MB, ChunkParallelLimit {c.parallel}")
+        slices = self.slice_uploads(big_name, c.big)
+        web, js, raw = (median(slices[k]) for k in ("cos_web", "cos-js-sdk-v5", "raw fetch"))
+        ratio1 = web / js
+        self.figures.append(Figure(1, f"sliceUploadFile {c.big // MB} MB (ChunkSize {c.chunk // MB} MB, ChunkParallelLimit {c.parallel}) vs cos-js-sdk-v5",
+                                   web, js, "MB/s", ratio1, target1, ratio1 >= 1.0, samples=slices))  # fmt: skip
+        ratio2 = web / raw
+        self.figures.append(Figure(2, "same upload vs raw fetch PUTs (same parts, same concurrency)",
+                                   web, raw, "MB/s", ratio2, target2, ratio2 >= 0.9))  # fmt: skip
+        return slices
+
     def run(self, only: set[int] | None = None) -> list[Figure]:
         if only == {3}:
             self.small_rows("≥ 0.8×")
+            return self.figures
+        if only == {1}:
+            self.slice_rows("≥ 1.0×", "≥ 0.9×", self.s.add_file(random_file(self.cfg.big)))
             return self.figures
         c = self.cfg
         big = random_file(c.big)
@@ -291,15 +310,7 @@ class Bench:
         self.log(f"row 7: local COS server ingest, curl PUT of {c.huge // MB} MB over loopback")
         curl = self.curl_ingest(huge)
 
-        self.log(f"rows 1, 2: sliceUploadFile {c.big // MB} MB, ChunkSize {c.chunk // MB} MB, ChunkParallelLimit {c.parallel}")
-        slices = self.slice_uploads(big_name, c.big)
-        web, js, raw = (median(slices[k]) for k in ("cos_web", "cos-js-sdk-v5", "raw fetch"))
-        ratio1 = web / js
-        self.figures.append(Figure(1, f"sliceUploadFile {c.big // MB} MB (ChunkSize {c.chunk // MB} MB, ChunkParallelLimit {c.parallel}) vs cos-js-sdk-v5",
-                                   web, js, "MB/s", ratio1, target[1], ratio1 >= 1.0, samples=slices))  # fmt: skip
-        ratio2 = web / raw
-        self.figures.append(Figure(2, "same upload vs raw fetch PUTs (same parts, same concurrency)",
-                                   web, raw, "MB/s", ratio2, target[2], ratio2 >= 0.9))  # fmt: skip
+        slices = self.slice_rows(target[1], target[2], big_name)
 
         self.small_rows(target[3])
 
@@ -429,7 +440,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="Markdown table (default BENCHMARKS.md)")
     p.add_argument("--json", default=str(BENCH / "results.json"), help="raw results (default bench/results.json)")
     p.add_argument("--reps", type=int, help="repetitions of every measured figure (overrides the defaults)")
-    p.add_argument("--only", type=int, choices=[3], help="only this row (3: the small calls), printed, no report written")
+    p.add_argument("--only", type=int, choices=[1, 3],
+                   help="only this row, printed, no report written (1: rows 1 and 2, the fixed-setting sliceUploadFile; "
+                        "with --profile, instead only row 1's CPU profile: bench/profile-row1.md; 3: the small calls)")
     p.add_argument("--render", action="store_true", help="only rewrite --out from --json (e.g. after editing bench/NOTES.md)")
     args = p.parse_args(argv)
     if args.render:
@@ -458,6 +471,14 @@ def main(argv: list[str] | None = None) -> int:
     profile_s = None
     with Session(log=log) as session:
         bench = Bench(cfg, session, log)
+        if args.only == 1 and args.profile:
+            from .profile import row1_profile
+
+            result = row1_profile(bench, reps=args.reps or 3)
+            for who, u in result["contenders"].items():
+                print(f"{who}: {u['MBps']} MB/s (load {u['load']}), CPU s {u['cpu_s']}, renderer threads {u['renderer_threads_s']}")
+            log("wrote bench/profile-row1.md")
+            return 0
         figures = bench.run({args.only} if args.only else None)
         elapsed = time.monotonic() - t0
         if args.only:
