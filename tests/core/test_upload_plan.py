@@ -100,6 +100,35 @@ def test_loaded_is_derived_from_part_state():
     assert plan.loaded() == 0 and plan.upload_id is None
 
 
+def test_loaded_keeps_a_running_total_of_parts_in_flight():
+    """Plan.loaded is O(1) (called per progress event): the running total matches the parts' state
+    through sends, a retry, parts done, a failure and a forgotten upload."""
+    plan = plan_upload(4 * MB, MB)
+    a, b, c, d = plan.parts
+
+    def derived() -> int:
+        return sum(p.size if p.etag else p.sent for p in plan.parts)
+
+    assert plan.part_sent(a, 10) == 10 == plan.loaded()
+    assert plan.part_sent(b, 20) == 30 == plan.loaded()
+    assert plan.part_sent(a, 500) == 520 == plan.loaded() == derived()
+    plan.part_failed(b)
+    assert plan.loaded() == 500 == derived() and b.sent == 0
+    plan.part_failed(b)  # twice: no double subtraction
+    assert plan.loaded() == 500
+    assert plan.part_sent(b, 7) == 507  # the retry starts from 0 again
+    plan.part_done(a, '"a"')
+    assert plan.loaded() == MB + 7 == derived()
+    plan.part_done(a, '"a"')  # answered twice: counted once
+    assert plan.loaded() == MB + 7
+    plan.part_sent(c, MB)
+    plan.part_sent(d, 3)
+    assert plan.loaded() == 2 * MB + 10 == derived()
+    plan.forget_server()
+    assert plan.loaded() == 0 == derived()
+    assert plan.part_sent(c, 5) == 5
+
+
 def test_plan_to_dict_is_plain_data():
     plan = plan_upload(2 * MB + 1, MB)
     plan.parts[0].etag = '"e"'
