@@ -140,11 +140,11 @@ class TaskQueue:
             if plan is not None and plan.upload_id:
                 self.uploads_in_use.discard(plan.upload_id)
         self.changed()
+        self.pump()  # the next task first, then this one's callback (as the JS SDK's startNextTask)
         self._settle(task, err, data)
         if err is None:
             task.upload_id = plan.upload_id if plan is not None else None
             task.params = task.source = task.plan = None  # free the File and the plan
-        self.pump()
         self._trim()
 
     def _settle(self, task: UploadTask, err: CosError | None, data: Any) -> None:

@@ -127,3 +127,24 @@ def test_progress_throttle_starts_no_timer_once_all_is_sent():
     midway, at_end = asyncio.run(main())
     assert midway and at_end is None
     assert [r["loaded"] for r in reports] == [40, 100] and reports[-1]["percent"] == 1
+
+
+def test_the_next_task_starts_before_the_finished_ones_callback():
+    """As the JS SDK's startNextTask: a slot that frees starts the next waiting task (its
+    onTaskStart) before the finished task's callback runs."""
+    fake = FakeCos()
+    events: list[str] = []
+
+    async def main():
+        cos = fake.client(FileParallelLimit=1)
+        done = []
+        for i in range(3):
+            fut = asyncio.get_running_loop().create_future()
+            done.append(fut)
+            cos.put_object(**BR, Key=f"o{i}", Body=b"x", onTaskStart=lambda info: events.append("start " + info["Key"]),
+                           callback=lambda err, data, i=i, fut=fut: (events.append(f"done o{i}"), fut.set_result(err)))
+        return [await f for f in done]
+
+    errors = asyncio.run(main())
+    assert errors == [None, None, None]
+    assert events == ["start o0", "start o1", "done o0", "start o2", "done o1", "done o2"]
