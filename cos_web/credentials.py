@@ -163,6 +163,36 @@ class Credentials:
             return self._sign_with_tmp(sts, p, headers, pathname, force)
         return self.sign_with_keys(p, headers, pathname, force)
 
+    def sign_ahead(self, p: dict[str, Any]) -> tuple[dict[str, Any], int, float] | None:
+        """:meth:`authorize`'s answer made ahead of the send (a queued putObject while it waits),
+        only where it asks nothing of the page: the client's own keys, no ``getAuthorization``
+        nor ``getSTS`` (a page callback is called when, and as often as, the JS SDK calls it).
+        With the second of the signing clock it is for: see :meth:`signed_still`. None: sign
+        at send time."""
+        opts = self.options
+        if opts["getAuthorization"] is not None or opts["getSTS"] is not None or self._sts_cache:
+            return None
+        second, offset = self._sign_second(), opts["SystemClockOffset"]
+        try:
+            auth = self.sign_now(p)
+        except CosError:
+            return None  # missing keys: the send says so
+        if self._sign_second() != second:
+            return None  # the clock ticked over meanwhile: which second it is for is unclear
+        return auth, second, offset
+
+    def signed_still(self, signed: tuple[dict[str, Any], int, float]) -> dict[str, Any] | None:
+        """A :meth:`sign_ahead` answer if signing now would give the very same Authorization (the
+        signing clock is in the same second, the clock offset unchanged), else None."""
+        auth, second, offset = signed
+        if self.options["SystemClockOffset"] != offset or self._sign_second() != second:
+            return None
+        return auth
+
+    def _sign_second(self) -> int:
+        """The second a signature made now starts from (build_authorization's ``start`` + 1)."""
+        return round(self.clock() + self.options["SystemClockOffset"] / 1000.0)
+
     def sign_now(self, p: Mapping[str, Any]) -> dict[str, Any]:
         """The client's own SecretId/SecretKey signature, synchronously (getObjectUrl's immediate URL)."""
         force = p.get("ForceSignHost", self.options["ForceSignHost"]) is not False

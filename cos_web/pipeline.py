@@ -69,6 +69,7 @@ class Pipeline:
         on_progress: ProgressFn | None = None,
         *,
         retry: RetryLimits | None = None,
+        ready: Prepared | None = None,
     ) -> dict[str, Any]:
         """Run one operation of the table: check, build, sign, send (with retries), shape.
 
@@ -77,14 +78,19 @@ class Pipeline:
         given, receives raw ``(loaded, total)`` byte counts of the request body
         as the browser sends it (XHR upload events), besides any ``onProgress``.
         ``retry`` overrides the call's retry limits (a caller with its own retry
-        loop passes :data:`~cos_web.retry.NO_RETRY`).
+        loop passes :data:`~cos_web.retry.NO_RETRY`). ``ready``: what :meth:`ready` made of
+        this call ahead (then ``op`` and ``params`` are not looked at).
         """
-        if isinstance(op, str):
-            op = OPERATIONS[op]
-        params = check(op, dict(params), self.options)
-        if wants_body_md5(op, params, self.options):  # UploadCheckContentMd5 / UploadAddMetaMd5
-            params = await add_body_md5(op, params, self.options)
-        prepared = prepare(op, params, self.options)
+        if ready is not None:
+            prepared = ready
+            op, params = prepared.op, prepared.params
+        else:
+            if isinstance(op, str):
+                op = OPERATIONS[op]
+            params = check(op, dict(params), self.options)
+            if wants_body_md5(op, params, self.options):  # UploadCheckContentMd5 / UploadAddMetaMd5
+                params = await add_body_md5(op, params, self.options)
+            prepared = prepare(op, params, self.options)
         user_progress = params.get("onProgress")
         throttle: ProgressThrottle | None = None
         upload_cb: ProgressFn | None = None
@@ -134,6 +140,21 @@ class Pipeline:
             else:
                 throttle.update(immediately=True)
         return self._shape(prepared, response)
+
+    def ready(self, op: str | Op, params: Mapping[str, Any], *, checked: bool = False) -> Prepared | None:
+        """The synchronous half of :meth:`send`, done ahead of it (a queued putObject while it
+        waits for a slot): checked, laid out, and signed when signing asks nothing of the page
+        (:meth:`Credentials.sign_ahead`). None when the body must be hashed first (``send``
+        then does it all). Pass the result to ``send(..., ready=...)`` once. ``checked``: the
+        caller has had these very params through :func:`~cos_web.params.check` already."""
+        if isinstance(op, str):
+            op = OPERATIONS[op]
+        params = dict(params) if checked else check(op, dict(params), self.options)
+        if wants_body_md5(op, params, self.options):
+            return None
+        prepared = prepare(op, params, self.options)
+        prepared.signed = self.credentials.sign_ahead(self._sign_params(prepared))
+        return prepared
 
     # ------------------------------------------------------------ sign, send, retry
 
@@ -185,20 +206,10 @@ class Pipeline:
     ) -> Response:
         """One signed send: the response (any status), or CosError NetworkError / Timeout.
         ``sent["token"]``: the temporary key's token it carried, if any."""
-        op = prepared.op
-        auth = await self.credentials.authorize(
-            {
-                "Bucket": prepared.params.get("Bucket") or "",
-                "Region": prepared.params.get("Region") or "",
-                "Method": prepared.method,
-                "Key": prepared.params.get("Key") if op.path_key else "",
-                "Pathname": prepared.pathname,
-                "Query": prepared.query,
-                "Headers": prepared.headers,
-                "SignHost": prepared.sign_host,
-                "Scope": prepared.scope,
-            }
-        )
+        signed, prepared.signed = prepared.signed, None
+        auth = self.credentials.signed_still(signed) if signed is not None else None
+        if auth is None:
+            auth = await self.credentials.authorize(self._sign_params(prepared))
         headers = {k: js_str(v) for k, v in prepared.headers.items()}
         if auth.get("Authorization"):
             headers["Authorization"] = auth["Authorization"]
@@ -219,6 +230,21 @@ class Pipeline:
             raise CosError(f"timeout ({exc})", code="Timeout", url=prepared.url, method=prepared.method) from None
         except (asyncio.TimeoutError, TimeoutError):
             raise CosError("timeout", code="Timeout", url=prepared.url, method=prepared.method) from None
+
+    @staticmethod
+    def _sign_params(prepared: Prepared) -> dict[str, Any]:
+        """What :meth:`Credentials.authorize` signs of a prepared request."""
+        return {
+            "Bucket": prepared.params.get("Bucket") or "",
+            "Region": prepared.params.get("Region") or "",
+            "Method": prepared.method,
+            "Key": prepared.params.get("Key") if prepared.op.path_key else "",
+            "Pathname": prepared.pathname,
+            "Query": prepared.query,
+            "Headers": prepared.headers,
+            "SignHost": prepared.sign_host,
+            "Scope": prepared.scope,
+        }
 
     def _correct_clock(self, err: CosError) -> bool:
         """Take the server's clock (ServerTime or Date) as the signing clock if ours is off by 30 s or more."""

@@ -35,6 +35,7 @@ class Prepared:
     scope: list[dict[str, Any]]
     response_type: str = "text"
     body_size: int = 0
+    signed: Any = None  # an Authorization made ahead (Credentials.sign_ahead), for the first attempt only
 
 
 def format_headers(op: Op, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,8 +18,9 @@ from .. import _fastpath, _js
 from ..errors import CosError
 from ..events import Emitter
 from ..pipeline import Pipeline
+from ..request import Prepared
 from .reporting import TaskProgress
-from .run import FileRun
+from .run import FileRun, put_params
 from .task import ACTIVE, RUNNING, UploadTask
 
 __all__ = ["TaskQueue"]
@@ -37,6 +38,7 @@ class _Control:
     reporter: TaskProgress
     runner: asyncio.Task[Any] | None = None
     run: FileRun | None = None  # the runner's run (its init may outlive a stop)
+    ready: Prepared | None = None  # a waiting putObject's request, made while it waits
 
 
 class TaskQueue:
@@ -66,7 +68,21 @@ class TaskQueue:
         self.waiting.add(task.id)
         self.changed()
         self.pump()
+        near_head = len(self.waiting) <= 2 * self.options["FileParallelLimit"]  # a long queue holds no requests
+        if task.state == "waiting" and task.api == "putObject" and near_head:
+            self._prepare(task)
         self._trim()
+
+    def _prepare(self, task: UploadTask) -> None:
+        """Make a waiting putObject's request now (checked, laid out, signed if that calls nothing
+        of the page's), so that when a slot frees only the send is left (Pipeline.ready; a
+        signature made ahead goes out only if it is the one signing at send time would make)."""
+        control = self.controls[task.id]
+        try:
+            # checked: Uploads._make_task checked these params (less the reporter's onHashProgress)
+            control.ready = self.pipeline.ready("putObject", put_params(task, control.reporter), checked=True)
+        except Exception:
+            control.ready = None  # the send makes it again, and fails as it would have
 
     def pump(self) -> None:
         """Start waiting tasks, first in queue order, while fewer than FileParallelLimit run
@@ -89,6 +105,7 @@ class TaskQueue:
         if on_start is not None:
             _js.call_user(on_start, task.to_dict())
         run = control.run = FileRun(self.pipeline, task, control.reporter, self.uploads_in_use, self.changed)
+        run.ready, control.ready = control.ready, None
         # started eagerly (a lone putObject is on the wire before the call returns) and its
         # end seen from a microtask, as a call's task (cos_web._fastpath.start_call)
         control.runner = _fastpath.start_call(asyncio.get_running_loop(), self._run(task, run, previous, previous_run))
@@ -182,6 +199,7 @@ class TaskQueue:
         running = task.state in RUNNING
         task.state = "paused"
         self.waiting.discard(task.id)
+        self.controls[task.id].ready = None
         self.changed()
         if running:
             self.running.discard(task.id)
@@ -197,6 +215,7 @@ class TaskQueue:
         running = task.state in RUNNING
         task.state = "canceled"
         self.waiting.discard(task.id)
+        self.controls[task.id].ready = None
         self.running.discard(task.id)
         self.changed()
         stopped = self._stop(task) if running else _done_future()

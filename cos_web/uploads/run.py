@@ -28,6 +28,7 @@ from typing import Any
 from ..errors import CosError
 from ..pipeline import Pipeline
 from ..progress import ProgressThrottle
+from ..request import Prepared
 from ..retry import NO_RETRY, RetryLimits, part_limits, retry_delay
 from ..upload import Part, Plan, match_server_parts, multipart_etag, plan_upload, same_etag
 from ..urls import get_url
@@ -37,7 +38,7 @@ from .reporting import TaskProgress
 from .run_helpers import keep_upload_id, newest_first, part_error, truthy
 from .task import UploadTask
 
-__all__ = ["FileRun", "TaskProgress", "TASK_ONLY"]
+__all__ = ["FileRun", "TaskProgress", "TASK_ONLY", "put_params"]
 
 # Params of a call that are not request params of multipartInit / putObject.
 TASK_ONLY = frozenset(
@@ -78,6 +79,15 @@ _NO_ETAG = (
 )
 
 
+def put_params(task: UploadTask, reporter: TaskProgress) -> dict[str, Any]:
+    """A putObject task's request params (its run's one request)."""
+    assert task.params is not None and task.source is not None
+    params = {k: v for k, v in task.params.items() if k not in TASK_ONLY}
+    params["Body"] = task.source.body() if task.size else ""
+    params["onHashProgress"] = reporter.on_hash_progress  # UploadCheckContentMd5 / UploadAddMetaMd5 hashing
+    return params
+
+
 class FileRun:
     """One run of one task (a restart is a new run over the same task and plan)."""
 
@@ -98,6 +108,7 @@ class FileRun:
         self._failures: list[BaseException] = []  # of the parts: the workers stop at the first
         self.init_call: asyncio.Future[dict[str, Any]] | None = None  # multipartInit, once sent
         self.gate = Gate(Concurrency(MIN_PART_SIZE, 1, 1))  # parts in flight (set per run of parts)
+        self.ready: Prepared | None = None  # a putObject prepared while the task waited (TaskQueue)
 
     async def wind_down(self) -> None:
         """After the run was stopped: wait for a multipartInit still in flight (its UploadId lands in the plan)."""
@@ -113,10 +124,8 @@ class FileRun:
 
     async def _run_put(self) -> dict[str, Any]:
         task, reporter = self.task, self.reporter
-        assert task.params is not None and task.source is not None
-        params = {k: v for k, v in task.params.items() if k not in TASK_ONLY}
-        params["Body"] = task.source.body() if task.size else ""
-        params["onHashProgress"] = reporter.on_hash_progress  # UploadCheckContentMd5 / UploadAddMetaMd5 hashing
+        ready, self.ready = self.ready, None
+        params = put_params(task, reporter) if ready is None else None
         task.put_sent = 0
         task.state = "uploading"
         reporter.progress_now()
@@ -125,7 +134,7 @@ class FileRun:
             task.put_sent = loaded
             reporter.progress()
 
-        data = await self.pipeline.send("putObject", params, on_progress=sent)
+        data = await self.pipeline.send("putObject", params or {}, on_progress=sent, ready=ready)
         reporter.progress_now(task.size)
         return data
 

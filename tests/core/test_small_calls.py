@@ -5,6 +5,7 @@ progress throttle starting no timer once a transfer is all sent."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from cos_web.progress import ProgressThrottle
 from cos_web.transport import Request, Response
 from cos_web.watchdog import IdleTimeout, _SWEEPERS, send_watched
 
-from .fake_cos import B, FakeCos, R
+from .fake_cos import KEYS, B, FakeCos, R
 
 BR = {"Bucket": B, "Region": R}
 
@@ -127,6 +128,85 @@ def test_progress_throttle_starts_no_timer_once_all_is_sent():
     midway, at_end = asyncio.run(main())
     assert midway and at_end is None
     assert [r["loaded"] for r in reports] == [40, 100] and reports[-1]["percent"] == 1
+
+
+# ---------------------------------------------------------------- a waiting putObject, made ready while it waits
+
+
+def _auth_of(req: Request) -> str:
+    return next(v for k, v in req.headers.items() if k.lower() == "authorization")
+
+
+def test_a_waiting_put_is_signed_ahead_and_sends_what_signing_at_send_time_would():
+    """Its request is made (and signed with the client's keys) while it waits; when its slot
+    frees, that Authorization goes out only if signing then gives the very same one (same
+    second of the signing clock), else it is signed afresh."""
+    from cos_web.auth import parse_authorization
+
+    def sent(ahead: bool) -> tuple[list[str], list[Any]]:
+        now = [1_800_000_000.2]
+        fake = FakeCos()
+
+        def tick(info: Any) -> None:
+            now[0] += 5.0  # c's slot frees 5 s on: what it made ahead is for another second
+
+        async def main():
+            cos = fake.client(FileParallelLimit=1)
+            cos._credentials.clock = lambda: now[0]
+            queue = cos._upload_component().queue
+            if not ahead:
+                queue._prepare = lambda task: None  # the same queue, each request made as it is sent
+            calls = [cos.put_object(**BR, Key=k, Body=k.encode(), onTaskStart=tick if k == "c" else None) for k in "abc"]
+            ready = [queue.controls[c.taskId].ready for c in calls]
+            ready = [None if r is None else r.signed is not None for r in ready]  # (a send takes it)
+            for call in calls:
+                await call
+            return ready
+
+        ready = asyncio.run(main())
+        puts = [r for r in fake.transport.requests if r.method == "PUT"]
+        assert [r.url.rsplit("/", 1)[1] for r in puts] == ["a", "b", "c"]
+        return [_auth_of(r) for r in puts], ready
+
+    queued, ready = sent(True)  # b and c wait, and are made (and signed) ahead
+    assert ready == [None, True, True]  # a started at once: nothing to make ahead
+    at_send, ready = sent(False)
+    assert ready == [None, None, None]
+    assert queued == at_send  # byte for byte what signing at send time gives
+    times = [parse_authorization(auth)["q-sign-time"] for auth in queued]
+    assert times == ["1799999999;1800000899"] * 2 + ["1800000004;1800000904"]  # c signed again
+
+
+def test_a_page_signer_is_not_called_ahead_nor_for_a_waiting_put_canceled():
+    """With getAuthorization, nothing is signed ahead: the callback runs once per put, as each
+    starts (the JS SDK's count), and never for a waiting put canceled before its turn."""
+    fake = FakeCos()
+    asked: list[str] = []
+
+    def get_authorization(options, callback):
+        asked.append(options["Key"])
+        from cos_web import COS
+
+        callback(COS.get_authorization(SecretId=KEYS["SecretId"], SecretKey=KEYS["SecretKey"], Method=options["Method"],
+                                       Key=options["Key"], Headers=options["Headers"]))
+
+    async def main():
+        cos = fake.client(FileParallelLimit=1, getAuthorization=get_authorization, SecretId="", SecretKey="")
+        queue = cos._upload_component().queue
+        calls = [cos.put_object(**BR, Key=f"g{i}", Body=b"x") for i in range(4)]
+        asked_while_queued = list(asked)
+        ready = [queue.controls[c.taskId].ready for c in calls[1:]]
+        ready = [r is None or r.signed is None for r in ready]
+        await cos.cancel_task(calls[2].taskId)
+        for c in (calls[0], calls[1], calls[3]):
+            await c
+        return asked_while_queued, ready
+
+    asked_while_queued, ready = asyncio.run(main())
+    assert asked_while_queued in ([], ["g0"])  # at most the one that started at once (eagerly on 3.12+)
+    assert all(ready)
+    assert asked == ["g0", "g1", "g3"]
+    assert sorted(fake.objects) == ["g0", "g1", "g3"]
 
 
 def test_the_next_task_starts_before_the_finished_ones_callback():
